@@ -1,0 +1,1 @@
+"""Wiring of aiguillage: settings, database, authentication, the ASGI app and the CLI."""

@@ -1,0 +1,116 @@
+"""Engine and session factories for both backends.
+
+SQLite/SpatiaLite: WAL, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` so that two
+writers queue on the lock instead of failing with "database is locked" half-way through a transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+
+_WRITE = "aiguillage_write"
+
+
+def _sqlite_module() -> Any:
+    """The DB-API module to use: pysqlite3 where the standard one cannot load extensions."""
+    try:
+        import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
+    except ImportError:
+        import sqlite3 as module
+    return module
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        module=_sqlite_module(),
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=16,
+    )
+    library = settings.spatialite_library
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension(library)
+        dbapi_conn.enable_load_extension(False)
+        # We issue BEGIN ourselves (below); the driver's implicit transactions would get in the way.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """One engine, a read session factory and a write session factory."""
+
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls.from_engine(create_db_engine(settings))
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Database:
+        return cls(
+            engine=engine,
+            reader=sessionmaker(engine, expire_on_commit=False, autoflush=False),
+            writer=sessionmaker(
+                engine.execution_options(**{_WRITE: True}), expire_on_commit=False, autoflush=False
+            ),
+        )
+
+    @property
+    def backend(self) -> str:
+        return "postgis" if self.engine.dialect.name == "postgresql" else "spatialite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.reader() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any exception."""
+        with self.writer() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,86 @@
+"""Settings from the environment (prefix ``AIGUILLAGE_``), one group per concern.
+
+Built by the app factory and the CLI, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "AIGUILLAGE_"
+# Variables read by the test suite and bench scripts, not by the service.
+_NOT_SETTINGS = ("AIGUILLAGE_TEST_", "AIGUILLAGE_BENCH_")
+
+
+class SettingsError(Exception):
+    """A setting is unknown or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///var/aiguillage.db",
+        description="SQLAlchemy URL: sqlite:///path (SpatiaLite) or postgresql+psycopg://… (PostGIS)",
+    )
+    environment: Literal["development", "production"] = "development"
+    carnet_pattern: str = Field(
+        default=r"[0-9]{3}[a-z]{3}",
+        description="regular expression a normalised (lower-case) carnet number must match in full",
+    )
+    carnet_example: str = Field(default="000ysz", description="shown in error messages")
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=12, ge=2, le=50)
+    max_aliases: int = Field(default=30, ge=1, le=1000)
+    max_tokens: int = Field(default=3000, ge=100, le=100_000)
+    parser_cache_size: int = Field(default=256, ge=0, le=100_000)
+    redis_url: str | None = None
+    claim_max_failures: int = Field(default=10, ge=1)
+    claim_window_seconds: int = Field(default=900, ge=1)
+    geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
+    nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    spatialite_library: str = "mod_spatialite"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("carnet_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+")):
+            raise ValueError("expected sqlite:///path/to/file.db or postgresql+psycopg://user@host/db")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def backend(self) -> str:
+        return "postgis" if self.database_url.startswith("postgresql") else "spatialite"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; an unknown ``AIGUILLAGE_*`` variable or a bad value raises SettingsError."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    for name in sorted(os.environ):
+        if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(_NOT_SETTINGS):
+            raise SettingsError(f"{name}: unknown setting (known: {', '.join(sorted(known))})")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {first['msg']}") from exc

@@ -1,0 +1,119 @@
+"""The public mapping: structures (places), their service offerings, and the communes that give points.
+
+Every located row keeps its point twice: ``latitude``/``longitude`` for reading, and a ``location`` geometry
+(SRID 4326, spatially indexed) that only ``geo/`` queries. ``geo.points.set_point`` keeps them in step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+def point_column() -> Any:
+    return deferred(
+        mapped_column(Geometry(geometry_type="POINT", srid=4326, spatial_index=True), nullable=True)
+    )
+
+
+def department_of(commune_code: str | None) -> str | None:
+    """INSEE département of a commune code: 2 characters (2A/2B in Corsica), 3 overseas (97x, 98x)."""
+    if not commune_code or len(commune_code) != 5:
+        return None
+    return commune_code[:3] if commune_code.startswith(("97", "98")) else commune_code[:2]
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[Any] = point_column()
+
+
+class PostalCode(Base):
+    __tablename__ = "postal_codes"
+
+    postal_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code", ondelete="CASCADE"), primary_key=True)
+
+
+class Structure(Base):
+    __tablename__ = "structures"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_structures_source_source_id"),
+        Index("ix_structures_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    source_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    street: Mapped[str] = mapped_column(String(300), default="")
+    address_complement: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str] = mapped_column(String(5), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    department_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[Any] = point_column()
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(1000))
+    pivot: Mapped[str | None] = mapped_column(String(20))
+    typology: Mapped[str | None] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    source_updated_on: Mapped[date | None] = mapped_column(Date)
+    # The other fields of the national standard v1.0.2, by their standard name, values as lists of strings.
+    standard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offerings: Mapped[list[ServiceOffering]] = relationship(
+        back_populates="structure", cascade="all, delete-orphan", order_by="ServiceOffering.id"
+    )
+
+
+class ServiceOffering(Base):
+    __tablename__ = "service_offerings"
+    __table_args__ = (UniqueConstraint("structure_id", "kind", name="uq_service_offerings_structure_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    fees: Mapped[str | None] = mapped_column(String(30))
+    accepts_carnet: Mapped[bool] = mapped_column(Boolean, default=False)
+    modalities: Mapped[str | None] = mapped_column(String(500))
+    # Its own point when the source gave one; latitude/longitude/location are the effective point
+    # (own, else the structure's), kept in step by geo.points.
+    own_latitude: Mapped[float | None] = mapped_column(Float)
+    own_longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[Any] = point_column()
+
+    structure: Mapped[Structure] = relationship(back_populates="offerings")
