@@ -33,7 +33,9 @@ def _sqlite_module() -> Any:
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +45,8 @@ def create_db_engine(settings: Settings) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=8,
         max_overflow=16,
+        # Parameters may hold beneficiaries' names: keep them out of error messages and logs.
+        hide_parameters=True,
     )
     library = settings.spatialite_library
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,43 @@ def db(settings: Settings, backend: str) -> Database:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for database in _databases.values():
         database.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Any:
+    from app.asgi import create_app
+
+    application = create_app(settings)
+    yield application
+    application.state.services.db.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+class GQL:
+    """Posts GraphQL documents to the app, optionally with a bearer token."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __call__(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        body = self(query, variables, token)
+        assert not body.get("errors"), body["errors"]
+        return dict(body["data"])
+
+
+@pytest.fixture
+def gql(client: Any) -> GQL:
+    return GQL(client)

@@ -1,0 +1,93 @@
+"""The Starlette application: /graphql, /healthz, and the app factory."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from app import migrate
+from app.context import Context, Services
+from app.database import Database
+from app.settings import Settings, load_settings
+from resolvers.auth import authenticate
+from resolvers.ratelimit import build_limiter
+from schema.root import build_schema
+
+log = logging.getLogger("aiguillage")
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        token = bearer_token(request) if isinstance(request, Request) else None
+        actor = None
+        if token:
+            db = self.services.db
+
+            def lookup() -> Any:
+                with db.read() as session:
+                    return authenticate(session, token)
+
+            actor = await anyio.to_thread.run_sync(lookup)
+        return Context(services=self.services, actor=actor, request=request, response=response)
+
+
+def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
+    settings = settings or load_settings()
+    db = Database.from_settings(settings)
+    if check_migrations:
+        migrate.check_migrated(db.engine)
+    services = Services(settings=settings, db=db, limiter=build_limiter(settings))
+    graphql_app = GraphQLApp(services)
+
+    async def healthz(_request: Request) -> Response:
+        ok = await anyio.to_thread.run_sync(db.ping)
+        body = {"status": "ok" if ok else "unavailable", "database": "up" if ok else "down", "backend": db.backend}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    from app.http_geo import geo_routes
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            *geo_routes(services),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for ``uvicorn --factory app.asgi:app_from_env`` (each worker builds its own app)."""
+    logging.basicConfig(level=load_settings().log_level)
+    return create_app()

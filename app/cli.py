@@ -1,0 +1,285 @@
+"""The ``aiguillage`` command: serve, demo, migrations, imports, operators, enrolment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings, SettingsError, load_settings
+
+
+class CommandError(Exception):
+    """A user error: printed as one line, exit status 1."""
+
+
+def _db(settings: Settings) -> Any:
+    from app.database import Database
+
+    return Database.from_settings(settings)
+
+
+def _migrated_db(settings: Settings) -> Any:
+    from app import migrate
+
+    db = _db(settings)
+    try:
+        migrate.check_migrated(db.engine)
+    except migrate.NotMigratedError as exc:
+        raise CommandError(str(exc)) from None
+    return db
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from app import migrate
+
+    db = _db(settings)
+    try:
+        migrate.check_migrated(db.engine)
+    except migrate.NotMigratedError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        db.dispose()
+    uvicorn.run(
+        "app.asgi:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from app import demo, migrate
+
+    db = _db(settings)
+    migrate.upgrade(db.engine)
+    tokens = demo.load(db)
+    db.dispose()
+    print(f"Demo territory loaded into {settings.database_url}")
+    print("Bearer tokens (Authorization: Bearer <token>):")
+    for who, token in tokens:
+        print(f"  {who:<45} {token}")
+    if args.no_serve:
+        return
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    cmd_serve(args, settings)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    from app import migrate
+
+    db = _db(settings)
+    migrate.upgrade(db.engine, args.revision)
+    print(f"database at revision {migrate.current_revision(db.engine)} ({db.backend})")
+
+
+def cmd_db_current(args: argparse.Namespace, settings: Settings) -> None:
+    from app import migrate
+
+    db = _db(settings)
+    print(f"current: {migrate.current_revision(db.engine)}; latest: {migrate.head_revision()} ({db.backend})")
+
+
+def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("import", total=None)
+    progress.start()
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update, progress.stop
+
+
+def _report(report: Any, report_file: str | None) -> None:
+    print(report.summary())
+    if report_file:
+        Path(report_file).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"report written to {report_file}")
+    if not report.ok:
+        raise CommandError("some files were refused whole: nothing of them was written (see above)")
+
+
+def _existing(paths: Sequence[str]) -> list[Path]:
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise CommandError(f"no such file: {', '.join(missing)}")
+    return [Path(p) for p in paths]
+
+
+def cmd_import_lieux(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.imports import import_lieux
+
+    paths = _existing(args.files)
+    db = _migrated_db(settings)
+    update, stop = _progress()
+    try:
+        report = import_lieux(db, paths, progress=update)
+    finally:
+        stop()
+    _report(report, args.report)
+
+
+def cmd_import_communes(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.imports import import_communes
+
+    paths = _existing([args.laposte_csv] + ([args.decoupage_json] if args.decoupage_json else []))
+    db = _migrated_db(settings)
+    update, stop = _progress()
+    try:
+        report = import_communes(db, paths[0], paths[1] if len(paths) > 1 else None, progress=update)
+    finally:
+        stop()
+    _report(report, args.report)
+
+
+def _domain(fn: Callable[[], Any]) -> Any:
+    from resolvers.errors import DomainError
+
+    try:
+        return fn()
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+
+
+def cmd_operator_create(args: argparse.Namespace, settings: Settings) -> None:
+    from models import Role
+    from resolvers.auth import create_operator
+
+    db = _migrated_db(settings)
+    role = Role(args.role.upper())
+
+    def run() -> tuple[int, str]:
+        with db.write() as session:
+            operator, token = create_operator(session, args.name, role, args.structure)
+            return operator.id, token
+
+    operator_id, token = _domain(run)
+    print(f"operator {operator_id} created ({role.value.lower()}); its token is shown once, keep it safe:")
+    print(token)
+
+
+def cmd_operator_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.auth import revoke_operator
+
+    db = _migrated_db(settings)
+
+    def run() -> None:
+        with db.write() as session:
+            revoke_operator(session, args.operator_id)
+
+    _domain(run)
+    print(f"operator {args.operator_id} revoked: its token no longer works")
+
+
+def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.auth import enroll_structure
+    from resolvers.ids import to_global_id
+
+    db = _migrated_db(settings)
+
+    def run() -> str:
+        with db.write() as session:
+            structure = enroll_structure(session, args.structure_id)
+            return structure.name
+
+    name = _domain(run)
+    print(f"structure {args.structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', args.structure_id)}")
+
+
+def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
+    from schema.root import export_sdl
+
+    sdl = export_sdl()
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl, encoding="utf-8")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="aiguillage",
+        description="GraphQL service for digital-inclusion networks. Settings come from AIGUILLAGE_* variables.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def serve_options(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--host", default="127.0.0.1")
+        cmd.add_argument("--port", type=int, default=8000)
+        cmd.add_argument("--workers", type=int, default=1, help="processes (each stateless)")
+
+    serve = sub.add_parser("serve", help="serve the API (refuses an un-migrated database)")
+    serve_options(serve)
+    serve.set_defaults(fn=cmd_serve)
+
+    demo = sub.add_parser("demo", help="migrate, load the fictional demo territory, print tokens, serve")
+    serve_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="load the demo data and stop")
+    demo.set_defaults(fn=cmd_demo)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="migrate the database to the latest revision")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(fn=cmd_db_upgrade)
+    db.add_parser("current", help="show the database revision").set_defaults(fn=cmd_db_current)
+
+    imp = sub.add_parser("import", help="import open data").add_subparsers(dest="import_command", required=True)
+    lieux = imp.add_parser(
+        "lieux", help="places: national standard v1.0.2 CSV, v0.1 JSON/CSV, France Services CSV; each file all-or-nothing"
+    )
+    lieux.add_argument("files", nargs="+", metavar="FILE")
+    lieux.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    lieux.set_defaults(fn=cmd_import_lieux)
+    communes = imp.add_parser("communes", help="communes: La Poste CSV (points, postal codes) [+ découpage JSON]")
+    communes.add_argument("laposte_csv", metavar="LAPOSTE_CSV")
+    communes.add_argument("decoupage_json", metavar="DECOUPAGE_JSON", nargs="?")
+    communes.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    communes.set_defaults(fn=cmd_import_communes)
+
+    op = sub.add_parser("operator", help="operators and their tokens").add_subparsers(dest="op_command", required=True)
+    create = op.add_parser("create", help="create an operator; prints its bearer token as the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["operator", "coordinator"])
+    create.add_argument("--structure", type=int, metavar="ID", help="the structure's numeric id (operators only)")
+    create.set_defaults(fn=cmd_operator_create)
+    revoke = op.add_parser("revoke", help="revoke an operator's token")
+    revoke.add_argument("operator_id", type=int, metavar="OPERATOR_ID")
+    revoke.set_defaults(fn=cmd_operator_revoke)
+
+    st = sub.add_parser("structure", help="structures").add_subparsers(dest="st_command", required=True)
+    enroll = st.add_parser("enroll", help="make a structure a platform member (accepts carnets and orientations)")
+    enroll.add_argument("structure_id", type=int, metavar="ID")
+    enroll.set_defaults(fn=cmd_structure_enroll)
+
+    sch = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(dest="schema_command", required=True)
+    export = sch.add_parser("export", help="print the schema in SDL (as committed in schema.graphql)")
+    export.add_argument("--output", "-o", default="-")
+    export.set_defaults(fn=cmd_schema_export)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        args.fn(args, settings)
+    except (SettingsError, CommandError) as exc:
+        print(f"aiguillage: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Use cases: queries, transitions, suggestions, imports and batch loaders. Nothing here knows GraphQL."""

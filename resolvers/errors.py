@@ -1,0 +1,55 @@
+"""Domain errors: expected failures, mapped to GraphQL error types in one place (schema/errors.py)."""
+
+from __future__ import annotations
+
+from models import DossierStatus
+
+
+class DomainError(Exception):
+    """An expected failure; its message is shown to the user (in French)."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class NotAllowed(DomainError):
+    code = "NOT_ALLOWED"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class InvalidInput(DomainError):
+    code = "INVALID_INPUT"
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"
+
+    def __init__(self, current: DossierStatus, message: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after_seconds: int, message: str) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

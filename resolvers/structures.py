@@ -1,0 +1,105 @@
+"""Reading structures and offerings: listings with filters and keyset pages, lookups, batch loaders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from geo.bbox import BBox, within_bbox
+from models import ServiceKind, ServiceOffering, Structure
+from resolvers.errors import InvalidInput
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+
+
+@dataclass(frozen=True)
+class StructureQuery:
+    kinds: Sequence[ServiceKind] | None = None
+    commune_code: str | None = None
+    department_code: str | None = None
+    bbox: BBox | None = None
+    updated_since: datetime | None = None
+    operators_only: bool = False
+
+
+def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.kinds:
+        conditions.append(
+            exists().where(
+                ServiceOffering.structure_id == Structure.id,
+                ServiceOffering.kind.in_([k.value for k in query.kinds]),
+            )
+        )
+    if query.commune_code is not None:
+        conditions.append(Structure.commune_code == query.commune_code.strip())
+    if query.department_code is not None:
+        conditions.append(Structure.department_code == query.department_code.strip().upper())
+    if query.bbox is not None:
+        conditions.append(within_bbox(Structure, query.bbox, dialect))
+    if query.updated_since is not None:
+        if query.updated_since.tzinfo is None:
+            raise InvalidInput("filter.updatedSince", "updatedSince : date ISO 8601 avec fuseau attendue")
+        conditions.append(Structure.updated_at > query.updated_since)
+    if query.operators_only:
+        conditions.append(Structure.is_operator.is_(True))
+    return conditions
+
+
+def list_structures(
+    session: Session, query: StructureQuery, first: int | None, after: str | None, cap: int
+) -> Page[Structure]:
+    """A page of structures. Incremental sync (``updated_since``) pages by (updated_at, id), the rest by id."""
+    limit = page_size(first, cap)
+    dialect = session.get_bind().dialect.name
+    conditions = _conditions(query, dialect)
+    by_update = query.updated_since is not None
+
+    stmt: Select[tuple[Structure]] = select(Structure).where(*conditions)
+    if after is not None:
+        if by_update:
+            at_raw, last_id = decode_cursor(after, 2)
+            at = _parse_time(at_raw)
+            stmt = stmt.where(
+                or_(Structure.updated_at > at, and_(Structure.updated_at == at, Structure.id > int(last_id)))
+            )
+        else:
+            (last_id,) = decode_cursor(after, 1)
+            stmt = stmt.where(Structure.id > int(last_id))
+    order = (Structure.updated_at, Structure.id) if by_update else (Structure.id,)
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    cursors = [
+        encode_cursor(r.updated_at.isoformat(), r.id) if by_update else encode_cursor(r.id) for r in rows
+    ]
+    total = session.scalar(select(func.count()).select_from(Structure).where(*conditions)) or 0
+    return Page(rows, cursors, has_next, total)
+
+
+def _parse_time(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
+
+
+def structure_by_id(session: Session, pk: int) -> Structure | None:
+    return session.get(Structure, pk)
+
+
+def structures_by_ids(session: Session, ids: Sequence[int]) -> list[Structure | None]:
+    rows = {s.id: s for s in session.scalars(select(Structure).where(Structure.id.in_(set(ids))))}
+    return [rows.get(i) for i in ids]
+
+
+def offerings_by_structure_ids(session: Session, ids: Sequence[int]) -> list[list[ServiceOffering]]:
+    grouped: dict[int, list[ServiceOffering]] = defaultdict(list)
+    stmt = select(ServiceOffering).where(ServiceOffering.structure_id.in_(set(ids))).order_by(ServiceOffering.id)
+    for offering in session.scalars(stmt):
+        grouped[offering.structure_id].append(offering)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, enums, error types and the Schema with its extensions."""

@@ -1,0 +1,246 @@
+"""The public mapping: structures, service offerings, geography inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+import models
+from app.context import Context
+from geo.bbox import BBox
+from resolvers import structures as structure_queries
+from resolvers.ids import maybe_global_id, to_global_id
+from schema.node import Node, PageInfo
+
+if TYPE_CHECKING:
+    from schema.dossiers import DossierCounts
+
+Info = strawberry.Info[Context, None]
+
+ServiceKind = strawberry.enum(
+    models.ServiceKind,
+    name="ServiceKind",
+    description="The nine services of the national standard for digital-mediation places (v1.0.2).",
+)
+Fees = strawberry.enum(models.Fees, name="Fees")
+
+
+@strawberry.type(description="A point in WGS84.")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+    @classmethod
+    def of(cls, latitude: float | None, longitude: float | None) -> GeoPoint | None:
+        return None if latitude is None or longitude is None else cls(latitude=latitude, longitude=longitude)
+
+
+@strawberry.input
+class PointInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input(description="Exactly one of the three. A commune or postal code resolves to the commune's centre.")
+class PlaceInput:
+    point: PointInput | None = None
+    commune_code: str | None = None
+    postal_code: str | None = None
+
+
+@strawberry.input
+class BBoxInput:
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def to_bbox(self, field: str = "filter.bbox") -> BBox:
+        return BBox.checked(self.south, self.west, self.north, self.east, field)
+
+
+@strawberry.type
+class Address:
+    street: str
+    postal_code: str
+    city: str
+    commune_code: str | None
+
+
+@strawberry.type(name="Structure", description="A digital-mediation place.")
+class StructureType(Node):
+    row: strawberry.Private[models.Structure]
+
+    @classmethod
+    def of(cls, row: models.Structure) -> StructureType:
+        return cls(id=strawberry.ID(to_global_id("Structure", row.id)), row=row)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def address(self) -> Address:
+        r = self.row
+        return Address(street=r.street, postal_code=r.postal_code, city=r.city, commune_code=r.commune_code)
+
+    @strawberry.field(description="Null when the source gave no coordinates.")
+    def location(self) -> GeoPoint | None:
+        return GeoPoint.of(self.row.latitude, self.row.longitude)
+
+    @strawberry.field(description="Platform member: accepts carnets and orientations.")
+    def is_operator(self) -> bool:
+        return self.row.is_operator
+
+    @strawberry.field(description="OpenStreetMap opening_hours syntax.")
+    def opening_hours(self) -> str | None:
+        return self.row.opening_hours
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self.row.phone
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field
+    def website(self) -> str | None:
+        return self.row.website
+
+    @strawberry.field
+    def source(self) -> str | None:
+        return self.row.source
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+    @strawberry.field
+    async def offerings(self, info: Info) -> list[ServiceOfferingType]:
+        rows = await info.context.loader(
+            "offerings_by_structure", structure_queries.offerings_by_structure_ids
+        ).load(self.row.id)
+        return [ServiceOfferingType.of(o) for o in rows]
+
+    @strawberry.field(description="Only for this structure's operators and coordinators, else null.")
+    async def dossier_counts(
+        self, info: Info
+    ) -> Annotated[DossierCounts, strawberry.lazy("schema.dossiers")] | None:
+        from schema.dossiers import structure_dossier_counts
+
+        return await structure_dossier_counts(info, self.row.id)
+
+
+@strawberry.type(name="ServiceOffering")
+class ServiceOfferingType(Node):
+    row: strawberry.Private[models.ServiceOffering]
+
+    @classmethod
+    def of(cls, row: models.ServiceOffering) -> ServiceOfferingType:
+        return cls(id=strawberry.ID(to_global_id("ServiceOffering", row.id)), row=row)
+
+    @strawberry.field
+    def kind(self) -> ServiceKind:  # type: ignore[valid-type]
+        return models.ServiceKind(self.row.kind)
+
+    @strawberry.field(description="The French label of the national standard.")
+    def label(self) -> str:
+        return models.ServiceKind(self.row.kind).label
+
+    @strawberry.field
+    async def structure(self, info: Info) -> StructureType:
+        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
+            self.row.structure_id
+        )
+        return StructureType.of(row)
+
+    @strawberry.field(description="Its own location, else the structure's.")
+    def location(self) -> GeoPoint | None:
+        return GeoPoint.of(self.row.latitude, self.row.longitude)
+
+    @strawberry.field
+    def fees(self) -> Fees | None:  # type: ignore[valid-type]
+        return models.Fees(self.row.fees) if self.row.fees else None
+
+    @strawberry.field
+    def accepts_carnet(self) -> bool:
+        return self.row.accepts_carnet
+
+
+@strawberry.input
+class StructureFilter:
+    kinds: list[ServiceKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Offers at least one of them."
+    )
+    commune_code: str | None = None
+    department_code: str | None = None
+    bbox: BBoxInput | None = None
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Incremental sync for data partners: ordered by (updatedAt, id)."
+    )
+    operators_only: bool | None = False
+
+    def to_query(self) -> structure_queries.StructureQuery:
+        return structure_queries.StructureQuery(
+            kinds=list(self.kinds) if self.kinds else None,
+            commune_code=self.commune_code,
+            department_code=self.department_code,
+            bbox=self.bbox.to_bbox() if self.bbox else None,
+            updated_since=self.updated_since,
+            operators_only=bool(self.operators_only),
+        )
+
+
+@strawberry.type
+class StructureEdge:
+    cursor: str
+    node: StructureType
+
+
+@strawberry.type
+class StructureConnection:
+    edges: list[StructureEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class NearbyOfferingEdge:
+    cursor: str
+    node: ServiceOfferingType
+    distance_km: float
+
+
+@strawberry.type
+class NearbyOfferingConnection:
+    edges: list[NearbyOfferingEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class MappingQuery:
+    @strawberry.field(description="A structure by id; null when there is none.")
+    async def structure(self, info: Info, id: strawberry.ID) -> StructureType | None:
+        pk = maybe_global_id(id, "Structure")
+        if pk is None:
+            return None
+        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+        return StructureType.of(row) if row else None
+
+    @strawberry.field(description="Structures, filtered, in pages (keyset cursors).")
+    async def structures(
+        self, info: Info, filter: StructureFilter | None = None, first: int | None = 50, after: str | None = None
+    ) -> StructureConnection:
+        query = filter.to_query() if filter else structure_queries.StructureQuery()
+        page = await info.context.read(
+            structure_queries.list_structures, query, first, after, info.context.settings.page_size_max
+        )
+        edges = [StructureEdge(cursor=c, node=StructureType.of(r)) for r, c in zip(page.items, page.cursors, strict=True)]
+        return StructureConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None),
+            total_count=page.total or 0,
+        )

@@ -1,0 +1,62 @@
+"""The Schema: root types merged from each domain, and its extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import validate
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from app.settings import Settings
+from schema.dossiers import DossierMutation, DossierQuery
+from schema.extensions import DomainErrors, mask_errors
+from schema.mapping import MappingQuery
+from schema.operators import OperatorQuery
+from schema.rules import OncePerDocument
+
+Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery))
+Mutation = merge_types("Mutation", (DossierMutation,))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories, not instances: Strawberry builds fresh extensions per request (its caches stay shared).
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: ParserCache(maxsize=settings.parser_cache_size),
+        lambda: ValidationCache(maxsize=settings.parser_cache_size),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([OncePerDocument]),
+        DomainErrors,
+        mask_errors,
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,  # type: ignore[arg-type]
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
+
+
+def export_sdl() -> str:
+    """The schema as committed in schema.graphql (independent of settings)."""
+    from app.settings import load_settings
+
+    return build_schema(load_settings(environment="development")).as_str() + "\n"
+
+
+__all__ = ["build_schema", "export_sdl", "validate"]
