@@ -55,6 +55,24 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(services=self.services, actor=actor, request=request, response=response)
 
 
+class PrivateDataOverPostOnly:
+    """GET is for anonymous (public) queries: with a token, data about people must not travel in URLs."""
+
+    def __init__(self, app: GraphQLApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["method"] == "GET" and any(name == b"authorization" for name, _ in scope["headers"]):
+            response = JSONResponse(
+                {"errors": [{"message": "Requêtes authentifiées : utilisez POST (rien de personnel dans les URL)."}]},
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
     settings = settings or load_settings()
     db = Database.from_settings(settings)
@@ -77,7 +95,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/graphql", PrivateDataOverPostOnly(graphql_app), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *geo_routes(services),
         ],

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql import validate
+from typing import Any
+
+from graphql import GraphQLError, validate
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -30,7 +32,14 @@ Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery))
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Bugs are logged once, by schema.extensions.should_mask; client errors are not worth a log line
+        # (and a log line must never carry a beneficiary's name).
+        return None
+
+
+def build_schema(settings: Settings) -> Schema:
     # Factories, not instances: Strawberry builds fresh extensions per request (its caches stay shared).
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: ParserCache(maxsize=settings.parser_cache_size),
@@ -44,7 +53,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,  # type: ignore[arg-type]
