@@ -7,9 +7,10 @@ import itertools
 from sqlalchemy.orm import Session
 
 from geo.points import set_point
-from models import Fees, Role, ServiceKind, ServiceOffering, Structure
+from models import Dossier, DossierStatus, Fees, Operator, Role, ServiceKind, ServiceOffering, Structure, utcnow
 from models.mapping import department_of
-from resolvers.auth import create_operator
+from resolvers.auth import Actor, create_operator
+from resolvers.dossiers import fold_name
 
 _seq = itertools.count(1)
 
@@ -59,3 +60,44 @@ def operator(session: Session, structure_row: Structure | None, name: str = "Cam
     role = Role.OPERATOR if structure_row is not None else Role.COORDINATOR
     _, token = create_operator(session, name, role, structure_row.id if structure_row else None)
     return token
+
+
+def operator_with_id(session: Session, actor: Actor) -> None:
+    """An operator row matching a hand-made Actor (for use-case tests that bypass tokens)."""
+    session.add(
+        Operator(id=actor.operator_id, name=actor.name, role=actor.role.value, structure_id=actor.structure_id,
+                 token_hash=f"{actor.operator_id:064d}")
+    )
+    session.flush()
+
+
+def dossier(
+    session: Session,
+    structure_id: int,
+    *,
+    status: DossierStatus = DossierStatus.ORIENTED,
+    carnet: str | None = None,
+    last_name: str = "Martin",
+    needs: tuple[ServiceKind, ...] = (),
+    commune_code: str | None = None,
+) -> Dossier:
+    n = next(_seq)
+    now = utcnow()
+    row = Dossier(
+        carnet_number=carnet or f"{n % 1000:03d}{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}{chr(97 + n // 676 % 26)}",
+        last_name=last_name,
+        name_key=fold_name(last_name),
+        commune_code=commune_code,
+        needs=",".join(k.value for k in needs),
+        structure_id=structure_id,
+        status=status.value,
+        version=1,
+        oriented_at=now,
+        taken_in_charge_at=now if status is not DossierStatus.ORIENTED else None,
+        archived_at=now if status is DossierStatus.ARCHIVED else None,
+        archive_reason="PATH_COMPLETED" if status is DossierStatus.ARCHIVED else None,
+        last_activity_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
