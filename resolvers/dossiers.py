@@ -464,8 +464,13 @@ def claim(
     limiter: Limiter,
     carnet_pattern: str,
     example: str,
+    cooldown_seconds: int = 0,
 ) -> Dossier:
-    """Retrieve a dossier by NAME + carnet. A wrong name and an unknown carnet answer alike."""
+    """Retrieve a dossier by NAME + carnet. A wrong name and an unknown carnet answer alike.
+
+    Two structures retrieving the same beneficiary within ``cooldown_seconds`` of each other would take the
+    dossier from one another without noticing: the second is told who has just retrieved it instead.
+    """
     actor = require_actor(actor)
     if actor.role is not Role.OPERATOR or actor.structure_id is None:
         raise NotAllowed("La récupération d'un dossier est faite par un opérateur de structure.")
@@ -488,4 +493,14 @@ def claim(
         status = DossierStatus(dossier.status)
         raise InvalidTransition(status, f"Ce dossier est déjà dans votre liste : il est {STATUS_LABELS[status]}.")
     rule = _check(actor, dossier, Action.CLAIM, None)
+    if cooldown_seconds and dossier.structure_id != actor.structure_id:
+        last = session.scalars(
+            select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id.desc())
+        ).first()
+        if last is not None and last.kind == "CLAIMED" and (utcnow() - last.at).total_seconds() < cooldown_seconds:
+            holder = session.get(Structure, dossier.structure_id)
+            raise Conflict(
+                f"Ce dossier vient d'être récupéré par « {holder.name if holder else 'une autre structure'} » : "
+                "contactez cette structure avant de le récupérer à votre tour."
+            )
     return _apply(session, actor, dossier, Action.CLAIM, rule, to_structure_id=actor.structure_id)

@@ -317,4 +317,5 @@ class DossierMutation:
             info.context.services.limiter,
             settings.carnet_pattern,
             settings.carnet_example,
+            settings.claim_cooldown_seconds,
         )

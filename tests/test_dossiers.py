@@ -216,3 +216,13 @@ def test_structure_dossier_counts_only_for_its_people(gql: GQL, world: dict[str,
     assert gql.data(query, {"id": world["a"]}, token=world["op_b"])["structure"]["dossierCounts"] is None
     assert gql.data(query, {"id": world["a"]}, token=world["op_a"])["structure"]["dossierCounts"] == {"oriented": 1}
     assert gql.data(query, {"id": world["a"]}, token=world["coord"])["structure"]["dossierCounts"] == {"oriented": 1}
+
+
+def test_a_dossier_just_retrieved_is_not_taken_away_silently(gql: GQL, world: dict[str, Any], db: Database) -> None:
+    orient(gql, world, carnet="808abc", name="Roux")
+    with db.write() as session:
+        third = factories.structure(session, "Troisième lieu", operator=True, lat=45.6)
+        op_c = factories.operator(session, third, "Chris")
+    assert gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=world["op_b"])["claimDossier"]["dossier"]
+    second = gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=op_c)["claimDossier"]
+    assert second["code"] == "CONFLICT" and "Médiathèque B" in second["message"]
