@@ -68,6 +68,6 @@ def markdown_table() -> str:
     """The table as printed in the README."""
     lines = ["| from | action | to | who |", "|---|---|---|---|"]
     for (status, action), t in TABLE.items():
-        who = ", ".join(w.value for w in Who if w in t.who)
+        who = "any operator, coordinator" if t.who == _ANY else ", ".join(w.value for w in Who if w in t.who)
         lines.append(f"| {status.value if status else '—'} | `{action.value}` | {t.to.value} | {who} |")
     return "\n".join(lines)

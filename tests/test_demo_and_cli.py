@@ -1,0 +1,83 @@
+"""The demo territory and the command line, on both backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from app import demo
+from app.database import Database
+from app.settings import Settings
+from tests import factories
+from tests import operations as op
+from tests.conftest import GQL
+
+
+def test_demo_has_the_seed_tabs_and_reloads_cleanly(db: Database, gql: GQL) -> None:
+    demo.load(db)
+    demo.load(db)
+    counts = gql.data(op.COUNTS, token="demo-soleil")["dossierCounts"]
+    assert counts == {"oriented": 1, "takenInCharge": 6, "archived": 1}
+    assert gql.data(op.COUNTS, token="demo-remparts")["dossierCounts"] == {"oriented": 2, "takenInCharge": 1, "archived": 0}
+    members = gql.data("{ structures(filter: {operatorsOnly: true}) { totalCount } }")["structures"]["totalCount"]
+    assert members == 3
+    assert gql.data("{ structures { totalCount } }")["structures"]["totalCount"] == len(demo.PLACES)
+    # the README's retrieve scenario: Lemoine waits at the Remparts, the Soleil retrieves them
+    claimed = gql.data(op.CLAIM, {"name": "LEMOINE", "carnet": "314PQR"}, token="demo-soleil")["claimDossier"]
+    assert claimed["dossier"]["structure"]["name"] == "Espace numérique du Soleil"
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
+    env["AIGUILLAGE_DATABASE_URL"] = settings.database_url
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, check=False)
+
+
+def test_operator_create_prints_a_working_token_last(settings: Settings, db: Database, gql: GQL) -> None:
+    with db.write() as session:
+        place = factories.structure(session, "Lieu à enrôler")
+    refused = cli(settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id))
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "structure enroll" in refused.stderr
+    enrolled = cli(settings, "structure", "enroll", str(place.id))
+    assert enrolled.returncode == 0, enrolled.stderr
+    created = cli(settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id))
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    me = gql.data("{ me { name role structure { name isOperator } } }", token=token)["me"]
+    assert me == {"name": "Sam", "role": "OPERATOR", "structure": {"name": "Lieu à enrôler", "isOperator": True}}
+    revoked = cli(settings, "operator", "revoke", created.stdout.split()[1])
+    assert revoked.returncode == 0, revoked.stderr
+    assert gql.data("{ me { name } }", token=token)["me"] is None
+
+
+@pytest.mark.parametrize("command", [["serve"], ["demo"], ["db", "upgrade"], ["import", "lieux"], ["import", "communes"],
+                                     ["operator", "create"], ["operator", "revoke"], ["structure", "enroll"],
+                                     ["schema", "export"]])
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import parser
+
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args([*command, "--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: aiguillage " + " ".join(command))
+
+
+def test_errors_are_one_line(settings: Settings, db: Database) -> None:
+    missing = cli(settings, "structure", "enroll", "999999")
+    assert missing.returncode == 1 and missing.stderr.strip() == "aiguillage: error: structure 999999 introuvable"
+    no_file = cli(settings, "import", "lieux", "/nonexistent.csv")
+    assert no_file.returncode == 1 and "no such file" in no_file.stderr
+
+
+def test_db_upgrade_and_current(settings: Settings, db: Database, tmp_path: Any) -> None:
+    fresh = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    refused = cli(fresh, "serve")
+    assert refused.returncode == 1 and "aiguillage db upgrade" in refused.stderr
+    upgraded = cli(fresh, "db", "upgrade")
+    assert upgraded.returncode == 0 and "spatialite" in upgraded.stdout
+    assert "current: 0" in cli(settings, "db", "current").stdout
