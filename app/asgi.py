@@ -64,7 +64,13 @@ class PrivateDataOverPostOnly:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["method"] == "GET" and any(name == b"authorization" for name, _ in scope["headers"]):
             response = JSONResponse(
-                {"errors": [{"message": "Requêtes authentifiées : utilisez POST (rien de personnel dans les URL)."}]},
+                {
+                    "errors": [
+                        {
+                            "message": "Requêtes authentifiées : utilisez POST (rien de personnel dans les URL)."
+                        }
+                    ]
+                },
                 status_code=405,
                 headers={"Allow": "POST"},
             )
@@ -83,7 +89,11 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     async def healthz(_request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(db.ping)
-        body = {"status": "ok" if ok else "unavailable", "database": "up" if ok else "down", "backend": db.backend}
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "database": "up" if ok else "down",
+            "backend": db.backend,
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @contextlib.asynccontextmanager

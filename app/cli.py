@@ -103,7 +103,9 @@ def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
 def _report(report: Any, report_file: str | None) -> None:
     print(report.summary())
     if report_file:
-        Path(report_file).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(report_file).write_text(
+            json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         print(f"report written to {report_file}")
     if not report.ok:
         raise CommandError("some files were refused whole: nothing of them was written (see above)")
@@ -193,7 +195,9 @@ def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
             return structure.name
 
     name = _domain(run)
-    print(f"structure {args.structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', args.structure_id)}")
+    print(
+        f"structure {args.structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', args.structure_id)}"
+    )
 
 
 def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
@@ -233,35 +237,48 @@ def parser() -> argparse.ArgumentParser:
     up.set_defaults(fn=cmd_db_upgrade)
     db.add_parser("current", help="show the database revision").set_defaults(fn=cmd_db_current)
 
-    imp = sub.add_parser("import", help="import open data").add_subparsers(dest="import_command", required=True)
+    imp = sub.add_parser("import", help="import open data").add_subparsers(
+        dest="import_command", required=True
+    )
     lieux = imp.add_parser(
-        "lieux", help="places: national standard v1.0.2 CSV, v0.1 JSON/CSV, France Services CSV; each file all-or-nothing"
+        "lieux",
+        help="places: national standard v1.0.2 CSV, v0.1 JSON/CSV, France Services CSV; each file all-or-nothing",
     )
     lieux.add_argument("files", nargs="+", metavar="FILE")
     lieux.add_argument("--report", metavar="FILE", help="also write the report as JSON")
     lieux.set_defaults(fn=cmd_import_lieux)
-    communes = imp.add_parser("communes", help="communes: La Poste CSV (points, postal codes) [+ découpage JSON]")
+    communes = imp.add_parser(
+        "communes", help="communes: La Poste CSV (points, postal codes) [+ découpage JSON]"
+    )
     communes.add_argument("laposte_csv", metavar="LAPOSTE_CSV")
     communes.add_argument("decoupage_json", metavar="DECOUPAGE_JSON", nargs="?")
     communes.add_argument("--report", metavar="FILE", help="also write the report as JSON")
     communes.set_defaults(fn=cmd_import_communes)
 
-    op = sub.add_parser("operator", help="operators and their tokens").add_subparsers(dest="op_command", required=True)
+    op = sub.add_parser("operator", help="operators and their tokens").add_subparsers(
+        dest="op_command", required=True
+    )
     create = op.add_parser("create", help="create an operator; prints its bearer token as the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=["operator", "coordinator"])
-    create.add_argument("--structure", type=int, metavar="ID", help="the structure's numeric id (operators only)")
+    create.add_argument(
+        "--structure", type=int, metavar="ID", help="the structure's numeric id (operators only)"
+    )
     create.set_defaults(fn=cmd_operator_create)
     revoke = op.add_parser("revoke", help="revoke an operator's token")
     revoke.add_argument("operator_id", type=int, metavar="OPERATOR_ID")
     revoke.set_defaults(fn=cmd_operator_revoke)
 
     st = sub.add_parser("structure", help="structures").add_subparsers(dest="st_command", required=True)
-    enroll = st.add_parser("enroll", help="make a structure a platform member (accepts carnets and orientations)")
+    enroll = st.add_parser(
+        "enroll", help="make a structure a platform member (accepts carnets and orientations)"
+    )
     enroll.add_argument("structure_id", type=int, metavar="ID")
     enroll.set_defaults(fn=cmd_structure_enroll)
 
-    sch = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(dest="schema_command", required=True)
+    sch = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(
+        dest="schema_command", required=True
+    )
     export = sch.add_parser("export", help="print the schema in SDL (as committed in schema.graphql)")
     export.add_argument("--output", "-o", default="-")
     export.set_defaults(fn=cmd_schema_export)

@@ -66,9 +66,7 @@ class Context:
 
         return await anyio.to_thread.run_sync(run)
 
-    def loader(
-        self, name: str, batch: Callable[[Session, Sequence[K]], Sequence[V]]
-    ) -> DataLoader[K, V]:
+    def loader(self, name: str, batch: Callable[[Session, Sequence[K]], Sequence[V]]) -> DataLoader[K, V]:
         """The request's DataLoader for ``batch`` (created on first use, never shared across requests)."""
         existing = self.loaders.get(name)
         if existing is None:

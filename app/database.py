@@ -24,7 +24,7 @@ _WRITE = "aiguillage_write"
 def _sqlite_module() -> Any:
     """The DB-API module to use: pysqlite3 where the standard one cannot load extensions."""
     try:
-        import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
+        import pysqlite3.dbapi2 as module
     except ImportError:
         import sqlite3 as module
     return module
@@ -33,9 +33,7 @@ def _sqlite_module() -> Any:
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-        )
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

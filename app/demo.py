@@ -50,15 +50,40 @@ COMMUNES = [
 
 # name, commune code, kinds, member?
 PLACES: list[tuple[str, str, tuple[ServiceKind, ...], bool]] = [
-    ("Espace numérique du Soleil", "16015", (K.ADMINISTRATIVE_PROCEDURES, K.EVERYDAY_DIGITAL_TOOLS, K.SAFE_DIGITAL_USE), True),
-    ("Médiathèque des Remparts", "16374", (K.EVERYDAY_DIGITAL_TOOLS, K.PARENTING_AND_EDUCATION, K.INTERNET_AND_EQUIPMENT_ACCESS), True),
-    ("Tiers-lieu La Fabrique", "16102", (K.ADMINISTRATIVE_PROCEDURES, K.PROFESSIONAL_INTEGRATION, K.DIGITAL_LEISURE_AND_CREATION), True),
+    (
+        "Espace numérique du Soleil",
+        "16015",
+        (K.ADMINISTRATIVE_PROCEDURES, K.EVERYDAY_DIGITAL_TOOLS, K.SAFE_DIGITAL_USE),
+        True,
+    ),
+    (
+        "Médiathèque des Remparts",
+        "16374",
+        (K.EVERYDAY_DIGITAL_TOOLS, K.PARENTING_AND_EDUCATION, K.INTERNET_AND_EQUIPMENT_ACCESS),
+        True,
+    ),
+    (
+        "Tiers-lieu La Fabrique",
+        "16102",
+        (K.ADMINISTRATIVE_PROCEDURES, K.PROFESSIONAL_INTEGRATION, K.DIGITAL_LEISURE_AND_CREATION),
+        True,
+    ),
     ("Maison des solidarités du Plateau", "16015", (K.ADMINISTRATIVE_PROCEDURES,), False),
-    ("Point info du Champ de Mars", "16015", (K.INTERNET_AND_EQUIPMENT_ACCESS, K.EVERYDAY_DIGITAL_TOOLS), False),
+    (
+        "Point info du Champ de Mars",
+        "16015",
+        (K.INTERNET_AND_EQUIPMENT_ACCESS, K.EVERYDAY_DIGITAL_TOOLS),
+        False,
+    ),
     ("Atelier Clic & Co", "16015", (K.DIGITAL_LEISURE_AND_CREATION, K.UNDERSTANDING_DIGITAL_WORLD), False),
     ("Centre social des Tilleuls", "16374", (K.ADMINISTRATIVE_PROCEDURES, K.PARENTING_AND_EDUCATION), False),
     ("Ressourcerie Octet Vert", "16374", (K.AFFORDABLE_EQUIPMENT,), False),
-    ("Bibliothèque des Deux Rives", "16113", (K.EVERYDAY_DIGITAL_TOOLS, K.INTERNET_AND_EQUIPMENT_ACCESS), False),
+    (
+        "Bibliothèque des Deux Rives",
+        "16113",
+        (K.EVERYDAY_DIGITAL_TOOLS, K.INTERNET_AND_EQUIPMENT_ACCESS),
+        False,
+    ),
     ("Foyer rural de la Couronne", "16113", (K.UNDERSTANDING_DIGITAL_WORLD,), False),
     ("Maison de quartier Les Fontaines", "16286", (K.ADMINISTRATIVE_PROCEDURES, K.SAFE_DIGITAL_USE), False),
     ("Cyber-base de la Touvre", "16286", (K.EVERYDAY_DIGITAL_TOOLS, K.DIGITAL_LEISURE_AND_CREATION), False),
@@ -67,17 +92,42 @@ PLACES: list[tuple[str, str, tuple[ServiceKind, ...], bool]] = [
     ("Médiathèque du Port", "16102", (K.EVERYDAY_DIGITAL_TOOLS, K.UNDERSTANDING_DIGITAL_WORLD), False),
     ("Guichet numérique des Chais", "16102", (K.ADMINISTRATIVE_PROCEDURES,), False),
     ("Repair café Cognaçais", "16102", (K.AFFORDABLE_EQUIPMENT, K.INTERNET_AND_EQUIPMENT_ACCESS), False),
-    ("Maison des services de Jarnac", "16167", (K.ADMINISTRATIVE_PROCEDURES, K.EVERYDAY_DIGITAL_TOOLS), False),
+    (
+        "Maison des services de Jarnac",
+        "16167",
+        (K.ADMINISTRATIVE_PROCEDURES, K.EVERYDAY_DIGITAL_TOOLS),
+        False,
+    ),
     ("Club informatique des Aînés", "16167", (K.EVERYDAY_DIGITAL_TOOLS, K.SAFE_DIGITAL_USE), False),
-    ("Espace public numérique du Confolentais", "16106", (K.EVERYDAY_DIGITAL_TOOLS, K.ADMINISTRATIVE_PROCEDURES), False),
-    ("Bus numérique des Vallées", "16106", (K.ADMINISTRATIVE_PROCEDURES, K.INTERNET_AND_EQUIPMENT_ACCESS), False),
+    (
+        "Espace public numérique du Confolentais",
+        "16106",
+        (K.EVERYDAY_DIGITAL_TOOLS, K.ADMINISTRATIVE_PROCEDURES),
+        False,
+    ),
+    (
+        "Bus numérique des Vallées",
+        "16106",
+        (K.ADMINISTRATIVE_PROCEDURES, K.INTERNET_AND_EQUIPMENT_ACCESS),
+        False,
+    ),
     ("Centre social du Ruffécois", "16292", (K.PARENTING_AND_EDUCATION, K.ADMINISTRATIVE_PROCEDURES), False),
-    ("Atelier des Outils Libres", "16292", (K.UNDERSTANDING_DIGITAL_WORLD, K.DIGITAL_LEISURE_AND_CREATION), False),
+    (
+        "Atelier des Outils Libres",
+        "16292",
+        (K.UNDERSTANDING_DIGITAL_WORLD, K.DIGITAL_LEISURE_AND_CREATION),
+        False,
+    ),
     ("Mission locale du Sud", "16028", (K.PROFESSIONAL_INTEGRATION,), False),
     ("Médiathèque des Coteaux", "16028", (K.EVERYDAY_DIGITAL_TOOLS, K.INTERNET_AND_EQUIPMENT_ACCESS), False),
     ("Point numérique de la Tardoire", "16281", (K.ADMINISTRATIVE_PROCEDURES, K.SAFE_DIGITAL_USE), False),
     ("Ludothèque Pixel", "16281", (K.PARENTING_AND_EDUCATION, K.DIGITAL_LEISURE_AND_CREATION), False),
-    ("Association Fil d'Ariane", "16015", (K.ADMINISTRATIVE_PROCEDURES, K.UNDERSTANDING_DIGITAL_WORLD), False),
+    (
+        "Association Fil d'Ariane",
+        "16015",
+        (K.ADMINISTRATIVE_PROCEDURES, K.UNDERSTANDING_DIGITAL_WORLD),
+        False,
+    ),
     ("Épicerie solidaire et numérique", "16374", (K.AFFORDABLE_EQUIPMENT, K.EVERYDAY_DIGITAL_TOOLS), False),
     ("Permanence numérique de la mairie annexe", "16015", (K.ADMINISTRATIVE_PROCEDURES,), False),
     ("Lieu sans coordonnées (visible en liste)", "16292", (K.EVERYDAY_DIGITAL_TOOLS,), False),
@@ -114,7 +164,9 @@ def _clear(session: Session) -> None:
     ids = list(session.scalars(select(Dossier.id).where(Dossier.carnet_number.in_(carnets))))
     session.execute(delete(DossierEvent).where(DossierEvent.dossier_id.in_(ids)))
     session.execute(delete(Dossier).where(Dossier.id.in_(ids)))
-    session.execute(delete(Operator).where(Operator.token_hash.in_([hash_token(t) for _, t in TOKENS.values()])))
+    session.execute(
+        delete(Operator).where(Operator.token_hash.in_([hash_token(t) for _, t in TOKENS.values()]))
+    )
     structure_ids = list(session.scalars(select(Structure.id).where(Structure.source == SOURCE)))
     session.execute(delete(ServiceOffering).where(ServiceOffering.structure_id.in_(structure_ids)))
     session.execute(delete(Structure).where(Structure.id.in_(structure_ids)))
@@ -140,19 +192,37 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
         row = Structure(
-            source=SOURCE, source_id=f"demo-{n:02d}", name=name, street=f"{n} rue de l'Exemple",
-            postal_code=postal, city=city, commune_code=code, department_code=department_of(code),
-            is_operator=member, opening_hours="Mo-Fr 09:00-12:00,14:00-17:30" if n % 3 else "Tu,Th 14:00-18:00; Sa 10:00-12:00",
-            phone=f"05 45 00 {n:02d} {n:02d}", email=f"contact@lieu-{n:02d}.example", website=None,
-            typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO", summary=None, description=None,
-            standard={"frais_a_charge": ["Gratuit"], "modalites_accompagnement": ["Dans un atelier collectif"]},
+            source=SOURCE,
+            source_id=f"demo-{n:02d}",
+            name=name,
+            street=f"{n} rue de l'Exemple",
+            postal_code=postal,
+            city=city,
+            commune_code=code,
+            department_code=department_of(code),
+            is_operator=member,
+            opening_hours="Mo-Fr 09:00-12:00,14:00-17:30" if n % 3 else "Tu,Th 14:00-18:00; Sa 10:00-12:00",
+            phone=f"05 45 00 {n:02d} {n:02d}",
+            email=f"contact@lieu-{n:02d}.example",
+            website=None,
+            typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO",
+            summary=None,
+            description=None,
+            standard={
+                "frais_a_charge": ["Gratuit"],
+                "modalites_accompagnement": ["Dans un atelier collectif"],
+            },
         )
         located = not name.startswith("Lieu sans")
-        point = (lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.015, 0.015)) if located else (None, None)
+        point = (
+            (lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.015, 0.015)) if located else (None, None)
+        )
         set_point(row, *point)
         for kind in kinds:
             offering = ServiceOffering(
-                kind=kind.value, fees=Fees.FREE.value, accepts_carnet=member or n % 4 == 0,
+                kind=kind.value,
+                fees=Fees.FREE.value,
+                accepts_carnet=member or n % 4 == 0,
                 modalities="Dans un atelier collectif|Accompagnement individuel",
             )
             set_point(offering, *point)
@@ -181,8 +251,15 @@ def _dossiers(session: Session, members: list[Structure], actors: dict[object, A
 
     def orient(index: int, member: int) -> Dossier:
         carnet, last, first, commune, needs = PEOPLE[index]
-        data = uc.OrientInput(carnet_number=carnet, last_name=last, first_name=first, commune_code=commune,
-                              needs=needs, to_structure_id=members[member].id, note="Orientation de démonstration")
+        data = uc.OrientInput(
+            carnet_number=carnet,
+            last_name=last,
+            first_name=first,
+            commune_code=commune,
+            needs=needs,
+            to_structure_id=members[member].id,
+            note="Orientation de démonstration",
+        )
         return uc.orient(session, coord, data, pattern, example)
 
     # Espace numérique du Soleil: the seed's "Orientation (1) · Prise en charge (6) · Archives (1)".
@@ -191,7 +268,14 @@ def _dossiers(session: Session, members: list[Structure], actors: dict[object, A
     for i in range(1, 7):
         uc.take_in_charge(session, soleil, orient(i, 0).id, None)
     archived = orient(7, 0)
-    uc.archive(session, soleil, archived.id, ArchiveReason.BENEFICIARY_DECLINED, "Ne souhaite plus suivre d'ateliers", None)
+    uc.archive(
+        session,
+        soleil,
+        archived.id,
+        ArchiveReason.BENEFICIARY_DECLINED,
+        "Ne souhaite plus suivre d'ateliers",
+        None,
+    )
     # Médiathèque des Remparts: two to take in charge, one followed; Lemoine waits there to be retrieved.
     orient(8, 1)
     uc.take_in_charge(session, actors[1], orient(9, 1).id, None)

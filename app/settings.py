@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     claim_max_failures: int = Field(default=10, ge=1)
     claim_window_seconds: int = Field(default=900, ge=1)
     claim_cooldown_seconds: int = Field(
-        default=600, ge=0, description="a dossier just retrieved by one structure cannot be retrieved by another"
+        default=600,
+        ge=0,
+        description="a dossier just retrieved by one structure cannot be retrieved by another",
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
     nearby_max_radius_km: float = Field(default=100.0, gt=0)

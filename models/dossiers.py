@@ -28,9 +28,7 @@ class Operator(Base):
 
 class Dossier(Base):
     __tablename__ = "dossiers"
-    __table_args__ = (
-        Index("ix_dossiers_tab", "structure_id", "status", "last_activity_at", "id"),
-    )
+    __table_args__ = (Index("ix_dossiers_tab", "structure_id", "status", "last_activity_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     carnet_number: Mapped[str] = mapped_column(String(40), unique=True)

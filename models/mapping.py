@@ -55,7 +55,9 @@ class PostalCode(Base):
     __tablename__ = "postal_codes"
 
     postal_code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code", ondelete="CASCADE"), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(
+        ForeignKey("communes.code", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Structure(Base):

@@ -42,7 +42,9 @@ _ANY = frozenset(Who)
 # None as the "from" status: the dossier does not exist yet.
 TABLE: dict[tuple[DossierStatus | None, Action], Transition] = {
     (None, Action.ORIENT): Transition(ORIENTED, DossierEventKind.ORIENTED, _ANY),
-    (ORIENTED, Action.TAKE_IN_CHARGE): Transition(TAKEN, DossierEventKind.TAKEN_IN_CHARGE, frozenset({Who.HOLDER})),
+    (ORIENTED, Action.TAKE_IN_CHARGE): Transition(
+        TAKEN, DossierEventKind.TAKEN_IN_CHARGE, frozenset({Who.HOLDER})
+    ),
     (ORIENTED, Action.REORIENT): Transition(ORIENTED, DossierEventKind.REORIENTED, _HOLDER_OR_COORD),
     (TAKEN, Action.REORIENT): Transition(ORIENTED, DossierEventKind.REORIENTED, _HOLDER_OR_COORD),
     (ORIENTED, Action.ARCHIVE): Transition(ARCHIVED, DossierEventKind.ARCHIVED, _HOLDER_OR_COORD),

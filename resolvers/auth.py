@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import Operator, Role, Structure, utcnow
 from resolvers.errors import InvalidInput, NotFound
 
-TOKEN_PREFIX = "aig_"
+TOKEN_PREFIX = "aig_"  # noqa: S105 - a visible prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,18 @@ def authenticate(session: Session, token: str | None) -> Actor | None:
     return Actor(row.id, row.name, Role(row.role), row.structure_id)
 
 
-def create_operator(session: Session, name: str, role: Role, structure_id: int | None) -> tuple[Operator, str]:
+def create_operator(
+    session: Session, name: str, role: Role, structure_id: int | None
+) -> tuple[Operator, str]:
     """A new operator and its bearer token, returned once: only its hash is stored."""
     name = name.strip()
     if not name:
         raise InvalidInput("name", "name : un nom d'affichage non vide est attendu")
     if role is Role.OPERATOR:
         if structure_id is None:
-            raise InvalidInput("structure", "--structure : un opérateur est rattaché à une structure (son id)")
+            raise InvalidInput(
+                "structure", "--structure : un opérateur est rattaché à une structure (son id)"
+            )
         structure = session.get(Structure, structure_id)
         if structure is None:
             raise NotFound(f"structure {structure_id} introuvable")

@@ -55,7 +55,9 @@ ACTION_LABELS = {
     Action.ARCHIVE: "archiver",
     Action.CLAIM: "récupérer",
 }
-CLAIM_NO_MATCH = "Aucun dossier ne correspond à ce nom et à ce numéro de carnet. Vérifiez l'orthographe et le numéro."
+CLAIM_NO_MATCH = (
+    "Aucun dossier ne correspond à ce nom et à ce numéro de carnet. Vérifiez l'orthographe et le numéro."
+)
 NAME_MAX = 200
 NOTE_MAX = 2000
 
@@ -242,7 +244,9 @@ def _who(actor: Actor, dossier: Dossier | None) -> Who:
 def _target_structure(session: Session, structure_id: int, field: str) -> Structure:
     structure = session.get(Structure, structure_id)
     if structure is None:
-        raise InvalidInput(field, f"{field} : structure introuvable ; choisissez une structure opératrice de la carte")
+        raise InvalidInput(
+            field, f"{field} : structure introuvable ; choisissez une structure opératrice de la carte"
+        )
     if not structure.is_operator:
         raise InvalidInput(
             field,
@@ -323,7 +327,9 @@ def _apply(
             raise NotFound("Dossier introuvable (il vient d'être orienté ailleurs).")
         current = DossierStatus(fresh.status)
         if transition(current, action) is None:
-            raise InvalidTransition(current, f"Un autre opérateur vient d'agir : le dossier est {STATUS_LABELS[current]}.")
+            raise InvalidTransition(
+                current, f"Un autre opérateur vient d'agir : le dossier est {STATUS_LABELS[current]}."
+            )
         raise Conflict("Un autre opérateur vient de modifier ce dossier : rechargez-le avant d'agir.")
     session.add(
         DossierEvent(
@@ -356,14 +362,19 @@ class OrientInput:
     note: str | None = None
 
 
-def orient(session: Session, actor: Actor | None, data: OrientInput, carnet_pattern: str, example: str) -> Dossier:
+def orient(
+    session: Session, actor: Actor | None, data: OrientInput, carnet_pattern: str, example: str
+) -> Dossier:
     actor = require_actor(actor)
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
     last_name = _name(data.last_name, "input.lastName", required=True)
     first_name = _name(data.first_name, "input.firstName", required=False)
     commune = (data.commune_code or "").strip() or None
     if commune is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]{3}", commune):
-        raise InvalidInput("input.communeCode", "input.communeCode : code INSEE de commune à 5 caractères attendu (ex. 16015)")
+        raise InvalidInput(
+            "input.communeCode",
+            "input.communeCode : code INSEE de commune à 5 caractères attendu (ex. 16015)",
+        )
     note = _note(data.note)
     rule = transition(None, Action.ORIENT)
     assert rule is not None
@@ -434,9 +445,13 @@ def reorient(
     dossier = _load_for_action(session, actor, pk)
     rule = _check(actor, dossier, Action.REORIENT, expected_version)
     if to_structure_id == dossier.structure_id:
-        raise InvalidInput("toStructureId", "toStructureId : choisissez une autre structure que celle qui suit le dossier")
+        raise InvalidInput(
+            "toStructureId", "toStructureId : choisissez une autre structure que celle qui suit le dossier"
+        )
     _target_structure(session, to_structure_id, "toStructureId")
-    return _apply(session, actor, dossier, Action.REORIENT, rule, to_structure_id=to_structure_id, note=_note(note))
+    return _apply(
+        session, actor, dossier, Action.REORIENT, rule, to_structure_id=to_structure_id, note=_note(note)
+    )
 
 
 def archive(
@@ -491,13 +506,19 @@ def claim(
     limiter.release(key)
     if dossier.structure_id == actor.structure_id and dossier.status != DossierStatus.ARCHIVED.value:
         status = DossierStatus(dossier.status)
-        raise InvalidTransition(status, f"Ce dossier est déjà dans votre liste : il est {STATUS_LABELS[status]}.")
+        raise InvalidTransition(
+            status, f"Ce dossier est déjà dans votre liste : il est {STATUS_LABELS[status]}."
+        )
     rule = _check(actor, dossier, Action.CLAIM, None)
     if cooldown_seconds and dossier.structure_id != actor.structure_id:
         last = session.scalars(
             select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id.desc())
         ).first()
-        if last is not None and last.kind == "CLAIMED" and (utcnow() - last.at).total_seconds() < cooldown_seconds:
+        if (
+            last is not None
+            and last.kind == "CLAIMED"
+            and (utcnow() - last.at).total_seconds() < cooldown_seconds
+        ):
             holder = session.get(Structure, dossier.structure_id)
             raise Conflict(
                 f"Ce dossier vient d'être récupéré par « {holder.name if holder else 'une autre structure'} » : "

@@ -20,7 +20,9 @@ def from_global_id(value: str, expected: str, field: str = "id") -> int:
             return int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise InvalidInput(field, f"{field} : identifiant de {expected} invalide (utilisez l'id renvoyé par l'API)")
+    raise InvalidInput(
+        field, f"{field} : identifiant de {expected} invalide (utilisez l'id renvoyé par l'API)"
+    )
 
 
 def maybe_global_id(value: str, expected: str) -> int | None:

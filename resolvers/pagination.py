@@ -23,9 +23,13 @@ def decode_cursor(cursor: str, arity: int, field: str = "after") -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(field, f"{field} : curseur invalide ; utilisez un endCursor renvoyé par l'API") from exc
+        raise InvalidInput(
+            field, f"{field} : curseur invalide ; utilisez un endCursor renvoyé par l'API"
+        ) from exc
     if not isinstance(key, list) or len(key) != arity:
-        raise InvalidInput(field, f"{field} : curseur invalide pour cette liste ; utilisez un endCursor de cette liste")
+        raise InvalidInput(
+            field, f"{field} : curseur invalide pour cette liste ; utilisez un endCursor de cette liste"
+        )
     return key
 
 

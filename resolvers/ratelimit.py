@@ -61,7 +61,9 @@ class RedisLimiter:
     return 0
     """
 
-    def __init__(self, url: str, max_attempts: int, window_seconds: int, prefix: str = "aiguillage:limit:") -> None:
+    def __init__(
+        self, url: str, max_attempts: int, window_seconds: int, prefix: str = "aiguillage:limit:"
+    ) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url)

@@ -59,7 +59,7 @@ def list_structures(
     conditions = _conditions(query, dialect)
     by_update = query.updated_since is not None
 
-    stmt: Select[tuple[Structure]] = select(Structure).where(*conditions)
+    stmt: Select[Structure] = select(Structure).where(*conditions)
     if after is not None:
         if by_update:
             at_raw, last_id = decode_cursor(after, 2)
@@ -99,7 +99,9 @@ def structures_by_ids(session: Session, ids: Sequence[int]) -> list[Structure | 
 
 def offerings_by_structure_ids(session: Session, ids: Sequence[int]) -> list[list[ServiceOffering]]:
     grouped: dict[int, list[ServiceOffering]] = defaultdict(list)
-    stmt = select(ServiceOffering).where(ServiceOffering.structure_id.in_(set(ids))).order_by(ServiceOffering.id)
+    stmt = (
+        select(ServiceOffering).where(ServiceOffering.structure_id.in_(set(ids))).order_by(ServiceOffering.id)
+    )
     for offering in session.scalars(stmt):
         grouped[offering.structure_id].append(offering)
     return [grouped.get(i, []) for i in ids]

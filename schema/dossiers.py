@@ -98,7 +98,10 @@ class DossierEventType:
         return self.row.note
 
 
-@strawberry.type(name="Dossier", description="A beneficiary's file. Visible to its structure's operators and coordinators only.")
+@strawberry.type(
+    name="Dossier",
+    description="A beneficiary's file. Visible to its structure's operators and coordinators only.",
+)
 class DossierType(Node):
     row: strawberry.Private[models.Dossier]
 
@@ -151,7 +154,9 @@ class DossierType(Node):
 
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
-        events = await info.context.loader("dossier_events", use_cases.events_by_dossier_ids).load(self.row.id)
+        events = await info.context.loader("dossier_events", use_cases.events_by_dossier_ids).load(
+            self.row.id
+        )
         return [DossierEventType(row=e) for e in events]
 
 
@@ -198,7 +203,9 @@ class OrientBeneficiaryInput:
 
 @strawberry.type
 class DossierQuery:
-    @strawberry.field(description="One tab of the caller's structure (all structures for a coordinator), newest activity first.")
+    @strawberry.field(
+        description="One tab of the caller's structure (all structures for a coordinator), newest activity first."
+    )
     async def dossiers(
         self,
         info: Info,
@@ -211,10 +218,15 @@ class DossierQuery:
         page = await ctx.read(
             use_cases.list_dossiers, ctx.actor, status, search, first, after, ctx.settings.page_size_max
         )
-        edges = [DossierEdge(cursor=c, node=DossierType.of(r)) for r, c in zip(page.items, page.cursors, strict=True)]
+        edges = [
+            DossierEdge(cursor=c, node=DossierType.of(r))
+            for r, c in zip(page.items, page.cursors, strict=True)
+        ]
         return DossierConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None),
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
+            ),
             total_count=page.total or 0,
         )
 
@@ -307,7 +319,9 @@ class DossierMutation:
     @strawberry.mutation(
         description="« Je récupère son dossier » by NAME + N° CARNET. Once per request; failed tries are limited."
     )
-    async def claim_dossier(self, info: Info, beneficiary_last_name: str, carnet_number: str) -> DossierResult:
+    async def claim_dossier(
+        self, info: Info, beneficiary_last_name: str, carnet_number: str
+    ) -> DossierResult:
         settings = info.context.settings
         return await _act(
             info,

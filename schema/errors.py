@@ -29,7 +29,9 @@ class Error:
     message: str
 
 
-@strawberry.type(description="Not allowed; also used, with code UNAUTHENTICATED, when no valid token was sent.")
+@strawberry.type(
+    description="Not allowed; also used, with code UNAUTHENTICATED, when no valid token was sent."
+)
 class NotAllowedError(Error):
     pass
 
@@ -60,7 +62,12 @@ class RateLimitedError(Error):
 
 
 AnyError = (
-    NotAllowedError | NotFoundError | InvalidTransitionError | InvalidInputError | ConflictError | RateLimitedError
+    NotAllowedError
+    | NotFoundError
+    | InvalidTransitionError
+    | InvalidInputError
+    | ConflictError
+    | RateLimitedError
 )
 
 
@@ -72,7 +79,9 @@ def to_error(exc: domain.DomainError) -> AnyError:
         case domain.InvalidInput():
             return InvalidInputError(code=code, message=exc.message, field=exc.field)
         case domain.RateLimited():
-            return RateLimitedError(code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds)
+            return RateLimitedError(
+                code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
+            )
         case domain.NotFound():
             return NotFoundError(code=code, message=exc.message)
         case domain.Conflict():

@@ -24,7 +24,9 @@ class OperatorType:
     async def structure(self, info: Info) -> StructureType | None:
         if self.structure_id is None:
             return None
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(self.structure_id)
+        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
+            self.structure_id
+        )
         return StructureType.of(row) if row else None
 
 

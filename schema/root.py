@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import strawberry
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError, validate
 from strawberry.extensions import (
     AddValidationRules,
@@ -56,7 +55,7 @@ def build_schema(settings: Settings) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -32,8 +32,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if PG_URL or not any("postgis" in item.name for item in items):
         return
     if IN_CI:
-        raise pytest.UsageError("CI=true but AIGUILLAGE_TEST_POSTGRES_URL is not set: PostGIS tests would be skipped")
-    skip = pytest.mark.skip(reason="PostGIS: set AIGUILLAGE_TEST_POSTGRES_URL (make test does when PostGIS is installed)")
+        raise pytest.UsageError(
+            "CI=true but AIGUILLAGE_TEST_POSTGRES_URL is not set: PostGIS tests would be skipped"
+        )
+    skip = pytest.mark.skip(
+        reason="PostGIS: set AIGUILLAGE_TEST_POSTGRES_URL (make test does when PostGIS is installed)"
+    )
     for item in items:
         if "[postgis" in item.name or item.name.endswith("postgis]"):
             item.add_marker(skip)
@@ -140,13 +144,19 @@ class GQL:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def __call__(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         body = self(query, variables, token)
         assert not body.get("errors"), body["errors"]
         return dict(body["data"])

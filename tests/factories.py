@@ -7,7 +7,17 @@ import itertools
 from sqlalchemy.orm import Session
 
 from geo.points import set_point
-from models import Dossier, DossierStatus, Fees, Operator, Role, ServiceKind, ServiceOffering, Structure, utcnow
+from models import (
+    Dossier,
+    DossierStatus,
+    Fees,
+    Operator,
+    Role,
+    ServiceKind,
+    ServiceOffering,
+    Structure,
+    utcnow,
+)
 from models.mapping import department_of
 from resolvers.auth import Actor, create_operator
 from resolvers.dossiers import fold_name
@@ -65,8 +75,13 @@ def operator(session: Session, structure_row: Structure | None, name: str = "Cam
 def operator_with_id(session: Session, actor: Actor) -> None:
     """An operator row matching a hand-made Actor (for use-case tests that bypass tokens)."""
     session.add(
-        Operator(id=actor.operator_id, name=actor.name, role=actor.role.value, structure_id=actor.structure_id,
-                 token_hash=f"{actor.operator_id:064d}")
+        Operator(
+            id=actor.operator_id,
+            name=actor.name,
+            role=actor.role.value,
+            structure_id=actor.structure_id,
+            token_hash=f"{actor.operator_id:064d}",
+        )
     )
     session.flush()
 
@@ -84,7 +99,8 @@ def dossier(
     n = next(_seq)
     now = utcnow()
     row = Dossier(
-        carnet_number=carnet or f"{n % 1000:03d}{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}{chr(97 + n // 676 % 26)}",
+        carnet_number=carnet
+        or f"{n % 1000:03d}{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}{chr(97 + n // 676 % 26)}",
         last_name=last_name,
         name_key=fold_name(last_name),
         commune_code=commune_code,

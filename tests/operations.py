@@ -17,7 +17,9 @@ TAKE = (
 )
 REORIENT = (
     "mutation Reorient($id: ID!, $to: ID!, $note: String, $v: Int) {"
-    " reorientDossier(dossierId: $id, toStructureId: $to, note: $note, expectedVersion: $v) {" + RESULT + "} }"
+    " reorientDossier(dossierId: $id, toStructureId: $to, note: $note, expectedVersion: $v) {"
+    + RESULT
+    + "} }"
 )
 ARCHIVE = (
     "mutation Archive($id: ID!, $reason: ArchiveReason!, $note: String, $v: Int) {"

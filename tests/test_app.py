@@ -14,10 +14,14 @@ def test_structures_page_and_me(gql: GQL, db: Any) -> None:
     with db.write() as session:
         home = factories.structure(session, "Maison numérique", operator=True)
         token = factories.operator(session, home)
-    data = gql.data("{ structures(first: 10) { totalCount edges { node { name isOperator offerings { kind label } } } } }")
+    data = gql.data(
+        "{ structures(first: 10) { totalCount edges { node { name isOperator offerings { kind label } } } } }"
+    )
     assert data["structures"]["totalCount"] == 1
     node = data["structures"]["edges"][0]["node"]
-    assert node["offerings"] == [{"kind": "ADMINISTRATIVE_PROCEDURES", "label": "Aide aux démarches administratives"}]
+    assert node["offerings"] == [
+        {"kind": "ADMINISTRATIVE_PROCEDURES", "label": "Aide aux démarches administratives"}
+    ]
     me = gql.data("{ me { name role structure { name } } }", token=token)["me"]
     assert me == {"name": "Camille Test", "role": "OPERATOR", "structure": {"name": "Maison numérique"}}
     assert gql.data("{ me { name } }")["me"] is None

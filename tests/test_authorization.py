@@ -62,7 +62,9 @@ def query_dossier(gql: GQL, s: dict[str, Any], token: str | None) -> Any:
 
 
 def query_structure_counts(gql: GQL, s: dict[str, Any], token: str | None) -> Any:
-    body = gql("query($id: ID!) { structure(id: $id) { dossierCounts { oriented } } }", {"id": s["home"]}, token)
+    body = gql(
+        "query($id: ID!) { structure(id: $id) { dossierCounts { oriented } } }", {"id": s["home"]}, token
+    )
     counts = body["data"]["structure"]["dossierCounts"]
     return counts and counts["oriented"]
 
@@ -83,33 +85,68 @@ def _mutation(document: str, field: str, variables: Callable[[dict[str, Any]], d
 CASES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "me": (query_me, {"anonymous": None, "other": "Autre", "holder": "Titulaire", "coordinator": "Coord"}),
     "dossiers": (query_dossiers, {"anonymous": "UNAUTHENTICATED", "other": 0, "holder": 1, "coordinator": 1}),
-    "dossierCounts": (query_counts, {"anonymous": "UNAUTHENTICATED", "other": 0, "holder": 1, "coordinator": 1}),
-    "dossier": (query_dossier, {"anonymous": "UNAUTHENTICATED", "other": None, "holder": "visible",
-                                "coordinator": "visible"}),
-    "Structure.dossierCounts": (query_structure_counts, {"anonymous": None, "other": None, "holder": 1,
-                                                         "coordinator": 1}),
+    "dossierCounts": (
+        query_counts,
+        {"anonymous": "UNAUTHENTICATED", "other": 0, "holder": 1, "coordinator": 1},
+    ),
+    "dossier": (
+        query_dossier,
+        {"anonymous": "UNAUTHENTICATED", "other": None, "holder": "visible", "coordinator": "visible"},
+    ),
+    "Structure.dossierCounts": (
+        query_structure_counts,
+        {"anonymous": None, "other": None, "holder": 1, "coordinator": 1},
+    ),
     "orientBeneficiary": (
-        _mutation(op.ORIENT, "orientBeneficiary", lambda s: {"input": {
-            "carnetNumber": "999new", "lastName": "Nouveau", "toStructureId": s["home"]}}),
-        {"anonymous": "UNAUTHENTICATED", "other": "ORIENTED", "holder": "ORIENTED", "coordinator": "ORIENTED"},
+        _mutation(
+            op.ORIENT,
+            "orientBeneficiary",
+            lambda s: {
+                "input": {"carnetNumber": "999new", "lastName": "Nouveau", "toStructureId": s["home"]}
+            },
+        ),
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "ORIENTED",
+            "holder": "ORIENTED",
+            "coordinator": "ORIENTED",
+        },
     ),
     "takeInCharge": (
         _mutation(op.TAKE, "takeInCharge", lambda s: {"id": s["dossier"]}),
-        {"anonymous": "UNAUTHENTICATED", "other": "NOT_FOUND", "holder": "TAKEN_IN_CHARGE",
-         "coordinator": "NOT_ALLOWED"},
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "NOT_FOUND",
+            "holder": "TAKEN_IN_CHARGE",
+            "coordinator": "NOT_ALLOWED",
+        },
     ),
     "reorientDossier": (
         _mutation(op.REORIENT, "reorientDossier", lambda s: {"id": s["dossier"], "to": s["other"]}),
-        {"anonymous": "UNAUTHENTICATED", "other": "NOT_FOUND", "holder": "ORIENTED", "coordinator": "ORIENTED"},
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "NOT_FOUND",
+            "holder": "ORIENTED",
+            "coordinator": "ORIENTED",
+        },
     ),
     "archiveDossier": (
         _mutation(op.ARCHIVE, "archiveDossier", lambda s: {"id": s["dossier"], "reason": "DUPLICATE"}),
-        {"anonymous": "UNAUTHENTICATED", "other": "NOT_FOUND", "holder": "ARCHIVED", "coordinator": "ARCHIVED"},
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "NOT_FOUND",
+            "holder": "ARCHIVED",
+            "coordinator": "ARCHIVED",
+        },
     ),
     "claimDossier": (
         _mutation(op.CLAIM, "claimDossier", lambda s: {"name": NAME, "carnet": CARNET}),
-        {"anonymous": "UNAUTHENTICATED", "other": "ORIENTED", "holder": "INVALID_TRANSITION",
-         "coordinator": "NOT_ALLOWED"},
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "ORIENTED",
+            "holder": "INVALID_TRANSITION",
+            "coordinator": "NOT_ALLOWED",
+        },
     ),
 }
 
@@ -127,7 +164,11 @@ def test_nothing_of_the_dossier_leaks_to_outsiders(gql: GQL, setup: dict[str, An
     answers = [
         gql(op.DOSSIER, {"id": setup["dossier"]}, token),
         gql(op.LIST, {"status": "ORIENTED", "search": "lefevre"}, token),
-        gql("query($id: ID!) { structure(id: $id) { dossierCounts { oriented } } }", {"id": setup["home"]}, token),
+        gql(
+            "query($id: ID!) { structure(id: $id) { dossierCounts { oriented } } }",
+            {"id": setup["home"]},
+            token,
+        ),
         gql(op.TAKE, {"id": setup["dossier"]}, token),
         gql(op.ARCHIVE, {"id": setup["dossier"], "reason": "OTHER", "note": "x"}, token),
         gql(op.REORIENT, {"id": setup["dossier"], "to": setup["other"]}, token),
@@ -140,10 +181,13 @@ def test_nothing_of_the_dossier_leaks_to_outsiders(gql: GQL, setup: dict[str, An
 
 
 def test_mutation_over_get_is_refused(client: Any, setup: dict[str, Any]) -> None:
-    response = client.get("/graphql", params={"query": "mutation { takeInCharge(dossierId: \"x\") { __typename } }"})
+    response = client.get(
+        "/graphql", params={"query": 'mutation { takeInCharge(dossierId: "x") { __typename } }'}
+    )
     assert response.status_code in (400, 405)
     authenticated_get = client.get(
-        "/graphql", params={"query": "{ dossierCounts { oriented } }"},
+        "/graphql",
+        params={"query": "{ dossierCounts { oriented } }"},
         headers={"Authorization": f"Bearer {setup['tokens']['holder']}"},
     )
     assert authenticated_get.status_code == 405

@@ -20,10 +20,16 @@ def fire(app: Any, requests: list[tuple[str, dict[str, Any], str]]) -> list[http
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await asyncio.gather(*[
-                client.post("/graphql", json={"query": q, "variables": v}, headers={"Authorization": f"Bearer {t}"})
-                for q, v, t in requests
-            ])
+            return await asyncio.gather(
+                *[
+                    client.post(
+                        "/graphql",
+                        json={"query": q, "variables": v},
+                        headers={"Authorization": f"Bearer {t}"},
+                    )
+                    for q, v, t in requests
+                ]
+            )
 
     return asyncio.run(run())
 
@@ -40,7 +46,10 @@ def outcomes(responses: list[httpx.Response], field: str) -> Counter[str]:
 
 def events(db: Database, kind: str) -> int:
     with db.read() as session:
-        return session.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.kind == kind)) or 0
+        return (
+            session.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.kind == kind))
+            or 0
+        )
 
 
 def setup(db: Database) -> dict[str, Any]:
@@ -68,13 +77,17 @@ def test_sixteen_identical_take_in_charge(app: Any, db: Database) -> None:
 
 def test_reorient_racing_archive(app: Any, db: Database) -> None:
     s = setup(db)
-    requests = [(op.REORIENT, {"id": s["dossier"], "to": s["b"]}, s["holder"]),
-                (op.ARCHIVE, {"id": s["dossier"], "reason": "UNREACHABLE"}, s["holder"])] * 8
+    requests = [
+        (op.REORIENT, {"id": s["dossier"], "to": s["b"]}, s["holder"]),
+        (op.ARCHIVE, {"id": s["dossier"], "reason": "UNREACHABLE"}, s["holder"]),
+    ] * 8
     responses = fire(app, requests)
     results = [r.json()["data"] for r in responses]
     wins = [next(iter(d)) for d in results if next(iter(d.values()))["__typename"] == "DossierPayload"]
     assert len(wins) == 1
-    losers = [next(iter(d.values())) for d in results if next(iter(d.values()))["__typename"] != "DossierPayload"]
+    losers = [
+        next(iter(d.values())) for d in results if next(iter(d.values()))["__typename"] != "DossierPayload"
+    ]
     assert len(losers) == 15
     assert {loser["code"] for loser in losers} <= {"INVALID_TRANSITION", "NOT_FOUND", "CONFLICT"}
     assert events(db, "REORIENTED") + events(db, "ARCHIVED") == 1

@@ -22,8 +22,14 @@ def test_demo_has_the_seed_tabs_and_reloads_cleanly(db: Database, gql: GQL) -> N
     demo.load(db)
     counts = gql.data(op.COUNTS, token="demo-soleil")["dossierCounts"]
     assert counts == {"oriented": 1, "takenInCharge": 6, "archived": 1}
-    assert gql.data(op.COUNTS, token="demo-remparts")["dossierCounts"] == {"oriented": 2, "takenInCharge": 1, "archived": 0}
-    members = gql.data("{ structures(filter: {operatorsOnly: true}) { totalCount } }")["structures"]["totalCount"]
+    assert gql.data(op.COUNTS, token="demo-remparts")["dossierCounts"] == {
+        "oriented": 2,
+        "takenInCharge": 1,
+        "archived": 0,
+    }
+    members = gql.data("{ structures(filter: {operatorsOnly: true}) { totalCount } }")["structures"][
+        "totalCount"
+    ]
     assert members == 3
     assert gql.data("{ structures { totalCount } }")["structures"]["totalCount"] == len(demo.PLACES)
     # the README's retrieve scenario: Lemoine waits at the Remparts, the Soleil retrieves them
@@ -34,30 +40,51 @@ def test_demo_has_the_seed_tabs_and_reloads_cleanly(db: Database, gql: GQL) -> N
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
     env["AIGUILLAGE_DATABASE_URL"] = settings.database_url
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, check=False
+    )
 
 
 def test_operator_create_prints_a_working_token_last(settings: Settings, db: Database, gql: GQL) -> None:
     with db.write() as session:
         place = factories.structure(session, "Lieu à enrôler")
-    refused = cli(settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id))
+    refused = cli(
+        settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id)
+    )
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "structure enroll" in refused.stderr
     enrolled = cli(settings, "structure", "enroll", str(place.id))
     assert enrolled.returncode == 0, enrolled.stderr
-    created = cli(settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id))
+    created = cli(
+        settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", str(place.id)
+    )
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]
     me = gql.data("{ me { name role structure { name isOperator } } }", token=token)["me"]
-    assert me == {"name": "Sam", "role": "OPERATOR", "structure": {"name": "Lieu à enrôler", "isOperator": True}}
+    assert me == {
+        "name": "Sam",
+        "role": "OPERATOR",
+        "structure": {"name": "Lieu à enrôler", "isOperator": True},
+    }
     revoked = cli(settings, "operator", "revoke", created.stdout.split()[1])
     assert revoked.returncode == 0, revoked.stderr
     assert gql.data("{ me { name } }", token=token)["me"] is None
 
 
-@pytest.mark.parametrize("command", [["serve"], ["demo"], ["db", "upgrade"], ["import", "lieux"], ["import", "communes"],
-                                     ["operator", "create"], ["operator", "revoke"], ["structure", "enroll"],
-                                     ["schema", "export"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve"],
+        ["demo"],
+        ["db", "upgrade"],
+        ["import", "lieux"],
+        ["import", "communes"],
+        ["operator", "create"],
+        ["operator", "revoke"],
+        ["structure", "enroll"],
+        ["schema", "export"],
+    ],
+)
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     from app.cli import parser
 
@@ -69,7 +96,10 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
 
 def test_errors_are_one_line(settings: Settings, db: Database) -> None:
     missing = cli(settings, "structure", "enroll", "999999")
-    assert missing.returncode == 1 and missing.stderr.strip() == "aiguillage: error: structure 999999 introuvable"
+    assert (
+        missing.returncode == 1
+        and missing.stderr.strip() == "aiguillage: error: structure 999999 introuvable"
+    )
     no_file = cli(settings, "import", "lieux", "/nonexistent.csv")
     assert no_file.returncode == 1 and "no such file" in no_file.stderr
 

@@ -29,11 +29,21 @@ def world(db: Database) -> dict[str, Any]:
         }
 
 
-def orient(gql: GQL, w: dict[str, Any], carnet: str = "123abc", name: str = "Lefèvre", to: str = "a") -> dict[str, Any]:
+def orient(
+    gql: GQL, w: dict[str, Any], carnet: str = "123abc", name: str = "Lefèvre", to: str = "a"
+) -> dict[str, Any]:
     result = gql.data(
         op.ORIENT,
-        {"input": {"carnetNumber": carnet, "lastName": name, "firstName": "Jeanne", "communeCode": "16015",
-                   "needs": ["ADMINISTRATIVE_PROCEDURES"], "toStructureId": w[to]}},
+        {
+            "input": {
+                "carnetNumber": carnet,
+                "lastName": name,
+                "firstName": "Jeanne",
+                "communeCode": "16015",
+                "needs": ["ADMINISTRATIVE_PROCEDURES"],
+                "toStructureId": w[to],
+            }
+        },
         token=w["coord"],
     )["orientBeneficiary"]
     assert result["__typename"] == "DossierPayload", result
@@ -61,8 +71,11 @@ def test_take_in_charge_moves_between_tabs(gql: GQL, world: dict[str, Any]) -> N
 def test_reorient_hands_the_dossier_over(gql: GQL, world: dict[str, Any]) -> None:
     dossier = orient(gql, world)
     gql.data(op.TAKE, {"id": dossier["id"]}, token=world["op_a"])
-    result = gql.data(op.REORIENT, {"id": dossier["id"], "to": world["b"], "note": "Plus proche de chez elle"},
-                      token=world["op_a"])["reorientDossier"]
+    result = gql.data(
+        op.REORIENT,
+        {"id": dossier["id"], "to": world["b"], "note": "Plus proche de chez elle"},
+        token=world["op_a"],
+    )["reorientDossier"]
     assert result["dossier"]["status"] == "ORIENTED"
     assert result["dossier"]["structure"]["name"] == "Médiathèque B"
     assert counts(gql, world["op_a"]) == (0, 0, 0)
@@ -71,16 +84,26 @@ def test_reorient_hands_the_dossier_over(gql: GQL, world: dict[str, Any]) -> Non
     assert gql.data(op.DOSSIER, {"id": dossier["id"]}, token=world["op_a"])["dossier"] is None
     seen = gql.data(op.DOSSIER, {"id": dossier["id"]}, token=world["op_b"])["dossier"]
     last = seen["history"][-1]
-    assert last == {"kind": "REORIENTED", "actor": "Alex Opérateur", "fromStructure": {"name": "Espace numérique A"},
-                    "toStructure": {"name": "Médiathèque B"}, "archiveReason": None, "note": "Plus proche de chez elle"}
+    assert last == {
+        "kind": "REORIENTED",
+        "actor": "Alex Opérateur",
+        "fromStructure": {"name": "Espace numérique A"},
+        "toStructure": {"name": "Médiathèque B"},
+        "archiveReason": None,
+        "note": "Plus proche de chez elle",
+    }
 
 
 def test_reorient_refuses_a_place_that_is_not_a_member(gql: GQL, world: dict[str, Any]) -> None:
     dossier = orient(gql, world)
-    result = gql.data(op.REORIENT, {"id": dossier["id"], "to": world["mapped"]}, token=world["op_a"])["reorientDossier"]
+    result = gql.data(op.REORIENT, {"id": dossier["id"], "to": world["mapped"]}, token=world["op_a"])[
+        "reorientDossier"
+    ]
     assert result["code"] == "INVALID_INPUT" and result["field"] == "toStructureId"
     assert "membre" in result["message"]
-    same = gql.data(op.REORIENT, {"id": dossier["id"], "to": world["a"]}, token=world["op_a"])["reorientDossier"]
+    same = gql.data(op.REORIENT, {"id": dossier["id"], "to": world["a"]}, token=world["op_a"])[
+        "reorientDossier"
+    ]
     assert same["code"] == "INVALID_INPUT"
     assert counts(gql, world["op_a"]) == (1, 0, 0)
 
@@ -89,7 +112,9 @@ def test_archive_needs_a_reason_and_keeps_it(gql: GQL, world: dict[str, Any]) ->
     dossier = orient(gql, world)
     missing = gql(op.ARCHIVE, {"id": dossier["id"]}, token=world["op_a"])
     assert missing["errors"] and "reason" in missing["errors"][0]["message"]
-    other = gql.data(op.ARCHIVE, {"id": dossier["id"], "reason": "OTHER"}, token=world["op_a"])["archiveDossier"]
+    other = gql.data(op.ARCHIVE, {"id": dossier["id"], "reason": "OTHER"}, token=world["op_a"])[
+        "archiveDossier"
+    ]
     assert other["code"] == "INVALID_INPUT" and other["field"] == "note"
     done = gql.data(op.ARCHIVE, {"id": dossier["id"], "reason": "BENEFICIARY_DECLINED"}, token=world["op_a"])
     assert done["archiveDossier"]["dossier"]["status"] == "ARCHIVED"
@@ -103,7 +128,9 @@ def test_archive_needs_a_reason_and_keeps_it(gql: GQL, world: dict[str, Any]) ->
 @pytest.mark.parametrize("typed_name", ["LEFEVRE", "  lefèvre ", "Le-Fèvre", "le fevre", "L'efevre"])
 def test_claim_by_name_and_carnet(gql: GQL, world: dict[str, Any], typed_name: str) -> None:
     dossier = orient(gql, world, carnet="042xyz", name="Lefèvre")
-    result = gql.data(op.CLAIM, {"name": typed_name, "carnet": " 042XYZ "}, token=world["op_b"])["claimDossier"]
+    result = gql.data(op.CLAIM, {"name": typed_name, "carnet": " 042XYZ "}, token=world["op_b"])[
+        "claimDossier"
+    ]
     assert result["__typename"] == "DossierPayload", result
     assert result["dossier"]["id"] == dossier["id"]
     assert result["dossier"]["structure"]["name"] == "Médiathèque B"
@@ -118,7 +145,9 @@ def test_claim_by_name_and_carnet(gql: GQL, world: dict[str, Any], typed_name: s
 
 def test_claim_wrong_name_and_unknown_carnet_answer_alike(gql: GQL, world: dict[str, Any]) -> None:
     orient(gql, world, carnet="042xyz", name="Lefèvre")
-    wrong_name = gql.data(op.CLAIM, {"name": "Martin", "carnet": "042xyz"}, token=world["op_b"])["claimDossier"]
+    wrong_name = gql.data(op.CLAIM, {"name": "Martin", "carnet": "042xyz"}, token=world["op_b"])[
+        "claimDossier"
+    ]
     unknown = gql.data(op.CLAIM, {"name": "Lefèvre", "carnet": "999zzz"}, token=world["op_b"])["claimDossier"]
     assert wrong_name == unknown
     assert wrong_name["code"] == "NOT_FOUND"
@@ -147,7 +176,8 @@ def test_claim_is_once_per_document(gql: GQL, world: dict[str, Any]) -> None:
 @pytest.mark.parametrize("carnet", ["12abc", "1234abc", "abc123", "12-abc", "", "123ab1"])
 def test_bad_carnet_is_refused_with_the_expected_form(gql: GQL, world: dict[str, Any], carnet: str) -> None:
     result = gql.data(
-        op.ORIENT, {"input": {"carnetNumber": carnet, "lastName": "Durand", "toStructureId": world["a"]}},
+        op.ORIENT,
+        {"input": {"carnetNumber": carnet, "lastName": "Durand", "toStructureId": world["a"]}},
         token=world["coord"],
     )["orientBeneficiary"]
     assert result["code"] == "INVALID_INPUT"
@@ -161,7 +191,8 @@ def test_bad_carnet_is_refused_with_the_expected_form(gql: GQL, world: dict[str,
 def test_known_carnet_is_a_conflict_that_says_to_retrieve(gql: GQL, world: dict[str, Any]) -> None:
     orient(gql, world, carnet="555abc")
     again = gql.data(
-        op.ORIENT, {"input": {"carnetNumber": "555ABC", "lastName": "Autre", "toStructureId": world["b"]}},
+        op.ORIENT,
+        {"input": {"carnetNumber": "555ABC", "lastName": "Autre", "toStructureId": world["b"]}},
         token=world["op_b"],
     )["orientBeneficiary"]
     assert again["code"] == "CONFLICT" and "récupérez" in again["message"]
@@ -170,9 +201,13 @@ def test_known_carnet_is_a_conflict_that_says_to_retrieve(gql: GQL, world: dict[
 
 def test_stale_expected_version_is_a_conflict(gql: GQL, world: dict[str, Any]) -> None:
     dossier = orient(gql, world)
-    stale = gql.data(op.TAKE, {"id": dossier["id"], "v": dossier["version"] + 5}, token=world["op_a"])["takeInCharge"]
+    stale = gql.data(op.TAKE, {"id": dossier["id"], "v": dossier["version"] + 5}, token=world["op_a"])[
+        "takeInCharge"
+    ]
     assert stale["code"] == "CONFLICT"
-    fresh = gql.data(op.TAKE, {"id": dossier["id"], "v": dossier["version"]}, token=world["op_a"])["takeInCharge"]
+    fresh = gql.data(op.TAKE, {"id": dossier["id"], "v": dossier["version"]}, token=world["op_a"])[
+        "takeInCharge"
+    ]
     assert fresh["dossier"]["status"] == "TAKEN_IN_CHARGE"
 
 
@@ -185,7 +220,9 @@ def test_tabs_list_newest_first_search_and_pages(gql: GQL, world: dict[str, Any]
     seen = [e["node"]["id"] for e in tab["edges"]]
     after = tab["pageInfo"]["endCursor"]
     while after:
-        page = gql.data(op.LIST, {"status": "ORIENTED", "first": 2, "after": after}, token=world["op_a"])["dossiers"]
+        page = gql.data(op.LIST, {"status": "ORIENTED", "first": 2, "after": after}, token=world["op_a"])[
+            "dossiers"
+        ]
         seen += [e["node"]["id"] for e in page["edges"]]
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     assert seen == ids[::-1]
@@ -214,15 +251,23 @@ def test_structure_dossier_counts_only_for_its_people(gql: GQL, world: dict[str,
     query = "query($id: ID!) { structure(id: $id) { dossierCounts { oriented } } }"
     assert gql.data(query, {"id": world["a"]})["structure"]["dossierCounts"] is None
     assert gql.data(query, {"id": world["a"]}, token=world["op_b"])["structure"]["dossierCounts"] is None
-    assert gql.data(query, {"id": world["a"]}, token=world["op_a"])["structure"]["dossierCounts"] == {"oriented": 1}
-    assert gql.data(query, {"id": world["a"]}, token=world["coord"])["structure"]["dossierCounts"] == {"oriented": 1}
+    assert gql.data(query, {"id": world["a"]}, token=world["op_a"])["structure"]["dossierCounts"] == {
+        "oriented": 1
+    }
+    assert gql.data(query, {"id": world["a"]}, token=world["coord"])["structure"]["dossierCounts"] == {
+        "oriented": 1
+    }
 
 
-def test_a_dossier_just_retrieved_is_not_taken_away_silently(gql: GQL, world: dict[str, Any], db: Database) -> None:
+def test_a_dossier_just_retrieved_is_not_taken_away_silently(
+    gql: GQL, world: dict[str, Any], db: Database
+) -> None:
     orient(gql, world, carnet="808abc", name="Roux")
     with db.write() as session:
         third = factories.structure(session, "Troisième lieu", operator=True, lat=45.6)
         op_c = factories.operator(session, third, "Chris")
-    assert gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=world["op_b"])["claimDossier"]["dossier"]
+    assert gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=world["op_b"])["claimDossier"][
+        "dossier"
+    ]
     second = gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=op_c)["claimDossier"]
     assert second["code"] == "CONFLICT" and "Médiathèque B" in second["message"]

@@ -38,8 +38,15 @@ def test_dossier_listing_statements_do_not_grow(app: Any, gql: GQL, db: Database
         token = factories.operator(session, home)
         for i in range(60):
             d = factories.dossier(session, home.id)
-            session.add(DossierEvent(dossier_id=d.id, kind="REORIENTED", at=utcnow(),
-                                     from_structure_id=elsewhere[i % 5].id, to_structure_id=home.id))
+            session.add(
+                DossierEvent(
+                    dossier_id=d.id,
+                    kind="REORIENTED",
+                    at=utcnow(),
+                    from_structure_id=elsewhere[i % 5].id,
+                    to_structure_id=home.id,
+                )
+            )
 
     def statements_for(first: int) -> int:
         with counting(app) as statements:

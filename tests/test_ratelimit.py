@@ -45,7 +45,10 @@ def people(db: Database) -> dict[str, str]:
         home = factories.structure(session, "Maison", operator=True)
         other = factories.structure(session, "Ailleurs", operator=True, lat=45.7)
         factories.dossier(session, home.id, carnet="246abc", last_name="Bernard")
-        return {"op": factories.operator(session, other, "Essaie"), "op2": factories.operator(session, other, "Autre")}
+        return {
+            "op": factories.operator(session, other, "Essaie"),
+            "op2": factories.operator(session, other, "Autre"),
+        }
 
 
 def claim(gql: GQL, token: str, name: str, carnet: str = "246abc") -> dict[str, Any]:

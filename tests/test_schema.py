@@ -31,9 +31,16 @@ def test_committed_schema_matches_the_code() -> None:
 
 def test_contract_differences_are_only_what_is_still_to_build() -> None:
     run = subprocess.run(
-        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")], capture_output=True, text=True, check=False
+        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    lines = {line for line in run.stdout.splitlines() if line and not line.endswith("differences from the contract")}
+    lines = {
+        line
+        for line in run.stdout.splitlines()
+        if line and not line.endswith("differences from the contract")
+    }
     if "contract holds" in run.stdout:
         lines = set()
     assert lines == STILL_TO_BUILD, run.stdout

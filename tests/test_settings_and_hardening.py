@@ -24,8 +24,12 @@ def test_unknown_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("AIGUILLAGE_ENVIRONMENT", "prod"), ("AIGUILLAGE_PAGE_SIZE_MAX", "lots"), ("AIGUILLAGE_CARNET_PATTERN", "[0-9"),
-     ("AIGUILLAGE_DATABASE_URL", "mysql://x")],
+    [
+        ("AIGUILLAGE_ENVIRONMENT", "prod"),
+        ("AIGUILLAGE_PAGE_SIZE_MAX", "lots"),
+        ("AIGUILLAGE_CARNET_PATTERN", "[0-9"),
+        ("AIGUILLAGE_DATABASE_URL", "mysql://x"),
+    ],
 )
 def test_invalid_value_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
@@ -34,8 +38,13 @@ def test_invalid_value_is_named(monkeypatch: pytest.MonkeyPatch, name: str, valu
 
 
 def test_cli_reports_a_bad_setting_in_one_line() -> None:
-    run = subprocess.run([sys.executable, "-m", "app.cli", "db", "current"], capture_output=True, text=True,
-                         env={"AIGUILLAGE_ENVIRONMENT": "staging", "PATH": "/usr/bin:/bin"}, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "current"],
+        capture_output=True,
+        text=True,
+        env={"AIGUILLAGE_ENVIRONMENT": "staging", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == [
         "aiguillage: error: AIGUILLAGE_ENVIRONMENT: Input should be 'development' or 'production'"
@@ -64,8 +73,10 @@ def test_production_hides_introspection_graphiql_and_suggestions(settings: Setti
     with _production(settings) as client:
         gql = GQL(client)
         assert "errors" in gql("{ __schema { types { name } } }")
-        assert client.get("/graphql", headers={"Accept": "text/html"}).status_code != 200 or "graphiql" not in \
-            client.get("/graphql", headers={"Accept": "text/html"}).text.lower()
+        assert (
+            client.get("/graphql", headers={"Accept": "text/html"}).status_code != 200
+            or "graphiql" not in client.get("/graphql", headers={"Accept": "text/html"}).text.lower()
+        )
         typo = gql("{ structurs { totalCount } }")
         assert "Did you mean" not in typo["errors"][0]["message"]
 
@@ -76,7 +87,9 @@ def test_development_shows_graphiql(client: Any) -> None:
 
 
 def test_depth_alias_and_token_limits(gql: GQL) -> None:
-    deep = "{ structures { edges { node { " + "offerings { structure { " * 6 + "name" + " } }" * 6 + " } } } }"
+    deep = (
+        "{ structures { edges { node { " + "offerings { structure { " * 6 + "name" + " } }" * 6 + " } } } }"
+    )
     assert "exceeds maximum operation depth" in gql(deep)["errors"][0]["message"]
     aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"
     assert "aliases" in gql(aliases)["errors"][0]["message"].lower()

@@ -31,18 +31,29 @@ for status, who in itertools.product(DossierStatus, Who):
     for action in (Action.TAKE_IN_CHARGE, Action.REORIENT, Action.ARCHIVE):
         EXPECTED[(status, action, who)] = errors.NotFound if who is X else errors.InvalidTransition
     EXPECTED[(status, Action.CLAIM, who)] = errors.NotAllowed if who is C else O
-EXPECTED.update({
-    (O, Action.TAKE_IN_CHARGE, H): T,
-    (O, Action.TAKE_IN_CHARGE, C): errors.NotAllowed,
-    (O, Action.REORIENT, H): O, (O, Action.REORIENT, C): O,
-    (T, Action.REORIENT, H): O, (T, Action.REORIENT, C): O,
-    (O, Action.ARCHIVE, H): A, (O, Action.ARCHIVE, C): A,
-    (T, Action.ARCHIVE, H): A, (T, Action.ARCHIVE, C): A,
-    (O, Action.CLAIM, H): errors.InvalidTransition,  # already in the holder's list
-    (T, Action.CLAIM, H): errors.InvalidTransition,
-})
-EVENT = {Action.ORIENT: "ORIENTED", Action.TAKE_IN_CHARGE: "TAKEN_IN_CHARGE", Action.REORIENT: "REORIENTED",
-         Action.ARCHIVE: "ARCHIVED", Action.CLAIM: "CLAIMED"}
+EXPECTED.update(
+    {
+        (O, Action.TAKE_IN_CHARGE, H): T,
+        (O, Action.TAKE_IN_CHARGE, C): errors.NotAllowed,
+        (O, Action.REORIENT, H): O,
+        (O, Action.REORIENT, C): O,
+        (T, Action.REORIENT, H): O,
+        (T, Action.REORIENT, C): O,
+        (O, Action.ARCHIVE, H): A,
+        (O, Action.ARCHIVE, C): A,
+        (T, Action.ARCHIVE, H): A,
+        (T, Action.ARCHIVE, C): A,
+        (O, Action.CLAIM, H): errors.InvalidTransition,  # already in the holder's list
+        (T, Action.CLAIM, H): errors.InvalidTransition,
+    }
+)
+EVENT = {
+    Action.ORIENT: "ORIENTED",
+    Action.TAKE_IN_CHARGE: "TAKEN_IN_CHARGE",
+    Action.REORIENT: "REORIENTED",
+    Action.ARCHIVE: "ARCHIVED",
+    Action.CLAIM: "CLAIMED",
+}
 CASES = sorted(EXPECTED, key=lambda k: (str(k[0]), k[1].value, k[2].value))
 
 
@@ -74,7 +85,9 @@ def _actors(session: Session) -> tuple[dict[Who, Actor], int, int]:
     return actors, home.id, third.id
 
 
-def _act(session: Session, action: Action, actor: Actor, dossier_id: int | None, home: int, target: int) -> Dossier:
+def _act(
+    session: Session, action: Action, actor: Actor, dossier_id: int | None, home: int, target: int
+) -> Dossier:
     limiter = MemoryLimiter(100, 60)
     match action:
         case Action.ORIENT:
@@ -97,7 +110,9 @@ def test_state_table(db: Database, status: DossierStatus | None, action: Action,
         actors, home, target = _actors(session)
         dossier_id = None
         if status is not None:
-            dossier_id = factories.dossier(session, home, status=status, carnet="123abc", last_name="Lefèvre").id
+            dossier_id = factories.dossier(
+                session, home, status=status, carnet="123abc", last_name="Lefèvre"
+            ).id
     expected = EXPECTED[(status, action, who)]
 
     def events() -> int:

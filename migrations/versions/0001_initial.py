@@ -138,7 +138,11 @@ def upgrade() -> None:
         "dossier_events",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(
-            "dossier_id", sa.Integer, sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True
+            "dossier_id",
+            sa.Integer,
+            sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),
