@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -79,6 +80,34 @@ class PrivateDataOverPostOnly:
         await self.app(scope, receive, send)
 
 
+class AccessLog:
+    """One line per request: method, path, status, duration. Never the query string, which a careless client
+    could fill with a beneficiary's name (uvicorn's own access log, which prints it, is turned off)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.log = logging.getLogger("aiguillage.access")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            elapsed = (time.perf_counter() - start) * 1000
+            self.log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+
+
 def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> Starlette:
     settings = settings or load_settings()
     db = Database.from_settings(settings)
@@ -112,6 +141,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(AccessLog)
     return app
 
 

@@ -52,6 +52,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        access_log=False,  # app.asgi.AccessLog logs requests without their query strings
     )
 
 

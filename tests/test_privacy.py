@@ -67,7 +67,8 @@ def test_full_workflow_logs_nothing_personal(
             assert secret not in line, f"{record.name}: {line[:200]}"
 
 
-def test_urls_carry_no_personal_data(client: Any, db: Database) -> None:
+def test_urls_carry_no_personal_data(client: Any, db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="aiguillage.access")
     with db.write() as session:
         token = factories.operator(session, factories.structure(session, "A", operator=True), "OpA")
     response = client.get(
@@ -76,3 +77,6 @@ def test_urls_carry_no_personal_data(client: Any, db: Database) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 405
+    access = [r.getMessage() for r in caplog.records if r.name == "aiguillage.access"]
+    assert access == ["GET /graphql 405 " + access[0].rsplit(" ", 1)[1]]
+    assert "Quelqu" not in access[0]
