@@ -34,6 +34,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Generates the bench databases on first use (PostGIS at 127.0.0.1, SpatiaLite under var/), then measures.
+bench: venv
+	PYTHONPATH=. $(PY) -m bench.all --reuse
+
 schema: venv
 	$(VENV)/bin/aiguillage schema export -o schema.graphql
 

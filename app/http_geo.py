@@ -1,11 +1,170 @@
-"""Plain HTTP routes of the public mapping (GeoJSON, CSV export)."""
+"""Plain HTTP routes of the public mapping: GeoJSON of a map viewport, and the CSV export for partners.
+
+Parameters are checked before any database work, and every failure is a 400 with a JSON body
+``{"error": {"code", "field", "message"}}`` in French. Database work runs in worker threads, each with a
+read session of its own; the CSV export opens one per batch, so that it holds neither a transaction nor
+more than one batch in memory however many rows it streams.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.context import Services
+from app.database import Database
+from geo.bbox import BBox
+from models import ServiceKind
+from resolvers import export
+from resolvers.errors import DomainError, InvalidInput
+
+log = logging.getLogger("aiguillage.exports")
+
+GEOJSON_MEDIA_TYPE = "application/geo+json"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_FILENAME = "lieux-mediation-numerique.csv"
+EXPORT_BATCH = 500
+TRUE, FALSE = frozenset({"true", "1", "oui", "yes"}), frozenset({"false", "0", "non", "no", ""})
+
+
+def error_response(error: DomainError) -> JSONResponse:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if isinstance(error, InvalidInput):
+        body["field"] = error.field
+    if isinstance(error, export.TooManyFeatures):
+        body["matched"], body["limit"] = error.matched, error.limit
+    return JSONResponse({"error": body}, status_code=400)
+
+
+def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
+    kinds = []
+    for name in (raw or "").split(","):
+        name = name.strip().upper()
+        if not name:
+            continue
+        try:
+            kinds.append(ServiceKind[name])
+        except KeyError:
+            known = ", ".join(k.name for k in ServiceKind)
+            raise InvalidInput(
+                field,
+                f"{field} : type de service inconnu « {name} » ; attendu, séparés par des virgules : {known}",
+            ) from None
+    return kinds
+
+
+def parse_flag(raw: str | None, field: str) -> bool:
+    value = (raw or "").strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise InvalidInput(field, f"{field} : attendu true ou false, reçu « {raw} »")
+
+
+def parse_since(raw: str | None, field: str = "updated_since") -> datetime | None:
+    """An ISO 8601 date-time with its offset, or a date (midnight UTC); None when absent."""
+    if raw is None or not raw.strip():
+        return None
+    # An unescaped "+" of "+02:00" arrives as a space in a query string.
+    value = raw.strip().replace(" ", "+")
+    if len(value) > 10 and value[10] == "+":
+        value = value[:10] + "T" + value[11:]
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            field,
+            f"{field} : attendu une date ISO 8601 (2024-05-31) ou une date et heure avec fuseau "
+            f"(2024-05-31T08:00:00Z), reçu « {raw} »",
+        )
+    return parsed
+
+
+def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = EXPORT_BATCH) -> Iterator[str]:
+    """The export, header first, one chunk of text per keyset batch; each batch in a session of its own."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(export.STANDARD_FIELDS)
+    yield flush()
+    after, skipped = 0, 0
+    while True:
+        with db.read() as session:
+            batch = export.standard_batch(session, after, updated_since, batch_size)
+        writer.writerows(batch.rows)
+        skipped += len(batch.skipped)
+        if batch.skipped:
+            log.warning(
+                "export: structures %s left out (a required field of the standard is missing)", batch.skipped
+            )
+        if batch.rows:
+            yield flush()
+        if batch.last_id is None:
+            break
+        after = batch.last_id
+    log.info("export finished, %d structure(s) left out", skipped)
 
 
 def geo_routes(services: Services) -> list[Route]:
-    return []
+    settings = services.settings
+
+    async def structures_geojson(request: Request) -> Response:
+        params = request.query_params
+        try:
+            raw_bbox = params.get("bbox")
+            if not raw_bbox:
+                raise InvalidInput(
+                    "bbox",
+                    "bbox : paramètre obligatoire, attendu « west,south,east,north » en degrés décimaux",
+                )
+            bbox = BBox.parse(raw_bbox)
+            kinds = parse_kinds(params.get("kinds"))
+            operators_only = parse_flag(params.get("operators_only"), "operators_only")
+
+            def run() -> dict[str, Any]:
+                with services.db.read() as session:
+                    return export.structures_geojson(
+                        session, bbox, kinds, operators_only, settings.geojson_max_features
+                    )
+
+            collection = await run_in_threadpool(run)
+        except DomainError as error:
+            return error_response(error)
+        return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+
+    async def lieux_csv(request: Request) -> Response:
+        try:
+            since = parse_since(request.query_params.get("updated_since"))
+        except DomainError as error:
+            return error_response(error)
+        # A sync iterator: Starlette advances it in a worker thread, one batch at a time.
+        return StreamingResponse(
+            csv_chunks(services.db, since),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{CSV_FILENAME}"'},
+        )
+
+    return [
+        Route("/geo/structures.geojson", structures_geojson, methods=["GET"]),
+        Route("/exports/lieux.csv", lieux_csv, methods=["GET"]),
+    ]

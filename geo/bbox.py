@@ -26,7 +26,9 @@ class BBox:
         if not (-180 <= west <= 180 and -180 <= east <= 180):
             raise InvalidInput(field, f"{field} : west et east sont des longitudes entre -180 et 180")
         if south > north:
-            raise InvalidInput(field, f"{field} : south ({south}) doit être inférieur ou égal à north ({north})")
+            raise InvalidInput(
+                field, f"{field} : south ({south}) doit être inférieur ou égal à north ({north})"
+            )
         return cls(south, west, north, east)
 
     def lon_ranges(self) -> list[tuple[float, float]]:

@@ -181,6 +181,7 @@ def list_dossiers(
     first: int | None,
     after: str | None,
     cap: int,
+    with_total: bool = True,
 ) -> Page[Dossier]:
     """One tab: newest activity first, keyset cursors on (last_activity_at, id)."""
     actor = require_actor(actor)
@@ -217,7 +218,7 @@ def list_dossiers(
     )
     has_next = len(rows) > limit
     rows = rows[:limit]
-    total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) or 0
+    total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) if with_total else None
     cursors = [encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows]
     return Page(rows, cursors, has_next, total)
 

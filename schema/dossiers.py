@@ -25,7 +25,7 @@ from schema.errors import (
     to_error,
 )
 from schema.mapping import ServiceKind, StructureType
-from schema.node import Node, PageInfo
+from schema.node import Node, PageInfo, selects
 
 Info = strawberry.Info[Context, None]
 
@@ -216,7 +216,14 @@ class DossierQuery:
     ) -> DossierConnection:
         ctx = info.context
         page = await ctx.read(
-            use_cases.list_dossiers, ctx.actor, status, search, first, after, ctx.settings.page_size_max
+            use_cases.list_dossiers,
+            ctx.actor,
+            status,
+            search,
+            first,
+            after,
+            ctx.settings.page_size_max,
+            selects(info, "totalCount"),
         )
         edges = [
             DossierEdge(cursor=c, node=DossierType.of(r))

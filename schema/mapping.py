@@ -10,9 +10,11 @@ import strawberry
 import models
 from app.context import Context
 from geo.bbox import BBox
+from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
 from resolvers.ids import maybe_global_id, to_global_id
-from schema.node import Node, PageInfo
+from resolvers.places import Place
+from schema.node import Node, PageInfo, selects
 
 if TYPE_CHECKING:
     from schema.dossiers import DossierCounts
@@ -43,11 +45,17 @@ class PointInput:
     longitude: float
 
 
-@strawberry.input(description="Exactly one of the three. A commune or postal code resolves to the commune's centre.")
+@strawberry.input(
+    description="Exactly one of the three. A commune or postal code resolves to the commune's centre."
+)
 class PlaceInput:
     point: PointInput | None = None
     commune_code: str | None = None
     postal_code: str | None = None
+
+    def to_place(self) -> Place:
+        point = (self.point.latitude, self.point.longitude) if self.point is not None else None
+        return Place(point=point, commune_code=self.commune_code, postal_code=self.postal_code)
 
 
 @strawberry.input
@@ -155,6 +163,7 @@ class ServiceOfferingType(Node):
         row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
             self.row.structure_id
         )
+        assert row is not None, "an offering always has its structure (foreign key)"
         return StructureType.of(row)
 
     @strawberry.field(description="Its own location, else the structure's.")
@@ -232,15 +241,66 @@ class MappingQuery:
 
     @strawberry.field(description="Structures, filtered, in pages (keyset cursors).")
     async def structures(
-        self, info: Info, filter: StructureFilter | None = None, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        filter: StructureFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
     ) -> StructureConnection:
         query = filter.to_query() if filter else structure_queries.StructureQuery()
         page = await info.context.read(
-            structure_queries.list_structures, query, first, after, info.context.settings.page_size_max
+            structure_queries.list_structures,
+            query,
+            first,
+            after,
+            info.context.settings.page_size_max,
+            selects(info, "totalCount"),
         )
-        edges = [StructureEdge(cursor=c, node=StructureType.of(r)) for r, c in zip(page.items, page.cursors, strict=True)]
+        edges = [
+            StructureEdge(cursor=c, node=StructureType.of(r))
+            for r, c in zip(page.items, page.cursors, strict=True)
+        ]
         return StructureConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None),
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
+            ),
             total_count=page.total or 0,
+        )
+
+    @strawberry.field(
+        description="Offerings within radiusKm of a place, nearest first (great-circle distance), ties by id; "
+        "keyset pages on (distance, id). Offerings without a location never appear."
+    )
+    async def nearby_offerings(
+        self,
+        info: Info,
+        near: PlaceInput,
+        kinds: list[ServiceKind] | None = None,  # type: ignore[valid-type]
+        radius_km: float | None = 20.0,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> NearbyOfferingConnection:
+        settings = info.context.settings
+        page = await info.context.read(
+            nearby_queries.nearby_offerings,
+            near.to_place(),
+            kinds,
+            20.0 if radius_km is None else radius_km,
+            first,
+            after,
+            max_radius_km=settings.nearby_max_radius_km,
+            cap=settings.page_size_max,
+        )
+        edges = [
+            NearbyOfferingEdge(
+                cursor=c, node=ServiceOfferingType.of(item.offering), distance_km=item.distance_km
+            )
+            for item, c in zip(page.items, page.cursors, strict=True)
+        ]
+        return NearbyOfferingConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
+            ),
         )

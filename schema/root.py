@@ -26,8 +26,9 @@ from schema.extensions import DomainErrors, mask_errors
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
 from schema.rules import OncePerDocument
+from schema.suggestions import SuggestionQuery
 
-Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery))
+Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery))
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 
@@ -39,14 +40,18 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> Schema:
-    # Factories, not instances: Strawberry builds fresh extensions per request (its caches stay shared).
+    # Validation rules are built once: the validation cache is keyed by them, so rules made afresh per
+    # request would never hit it. Extensions are factories, built per request (their caches stay shared).
+    rules = (
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        OncePerDocument,
+    )
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: ParserCache(maxsize=settings.parser_cache_size),
         lambda: ValidationCache(maxsize=settings.parser_cache_size),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: AddValidationRules([OncePerDocument]),
+        lambda: AddValidationRules(list(rules)),
         DomainErrors,
         mask_errors,
     ]

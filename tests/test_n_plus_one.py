@@ -70,3 +70,14 @@ def test_structure_listing_statements_do_not_grow(app: Any, gql: GQL, db: Databa
         return len(statements)
 
     assert statements_for(40) == statements_for(4)
+
+
+def test_total_count_is_computed_only_when_asked(app: Any, gql: GQL, db: Database) -> None:
+    with db.write() as session:
+        factories.structure(session)
+    with counting(app) as without:
+        gql.data("{ structures { edges { node { name } } } }")
+    with counting(app) as with_total:
+        data = gql.data("{ structures { ...Total edges { node { name } } } } fragment Total on StructureConnection { totalCount }")
+    assert data["structures"]["totalCount"] == 1
+    assert len(with_total) == len(without) + 1

@@ -1,0 +1,360 @@
+"""Exports of the public mapping: GeoJSON of a map viewport, and the national standard v1.0.2 as CSV rows.
+
+The CSV follows "Standard de données des lieux de médiation numérique" v1.0.2: its 32 columns in order,
+``|`` between values, the services' labels verbatim, dates as YYYY-MM-DD. Values the standard constrains
+(phones, enumerations) are normalised or left out when they cannot conform, and the required fields are
+derived when the row lacks them:
+
+- ``pivot``: the SIRET/RNA when it has the standard's form, else "00000000000000" (the standard's "unknown");
+- ``commune``: the commune's name from the communes table when the address has none;
+- ``code_postal``: the first postal code of the commune when the address has none;
+- ``date_maj``: the source's update date, else the day the row last changed here.
+
+A row that still lacks a required field (name, street, commune, postal code) is not exported: the file
+claims conformity, and a partner's validator would reject the whole file for it. The caller logs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.bbox import BBox
+from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
+from models.enums import FEES_LABELS
+from resolvers.errors import DomainError
+from resolvers.ids import to_global_id
+from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
+
+STANDARD_VERSION = "v1.0.2"
+STANDARD_FIELDS: tuple[str, ...] = (
+    "id",
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "code_insee",
+    "adresse",
+    "complement_adresse",
+    "latitude",
+    "longitude",
+    "typologie",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "presentation_resume",
+    "presentation_detail",
+    "source",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+)
+SEPARATOR = "|"
+PIVOT_UNKNOWN = "00000000000000"
+SUMMARY_MAX = 280
+
+# The values the standard's enumerated fields accept, as its patterns spell them.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "itinerance": ("Itinérant", "Fixe"),
+    "publics_specifiquement_adresses": ("Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"),
+    "prise_en_charge_specifique": (
+        "Surdité",
+        "Handicaps moteurs",
+        "Handicaps mentaux",
+        "Illettrisme",
+        "Langues étrangères (anglais)",
+        "Langues étrangères (autres)",
+        "Déficience visuelle",
+    ),
+    "frais_a_charge": ("Gratuit", "Gratuit sous condition", "Payant"),
+    "dispositif_programmes_nationaux": (
+        "Aidants Connect",
+        "Bibliothèques numérique de référence",
+        "Certification PIX",
+        "Conseillers numériques",
+        "Emmaüs Connect",
+        "France Services",
+        "Grande école du numérique",
+        "La Croix Rouge",
+        "Point d'accès numérique CAF",
+        "Promeneurs du net",
+        "Relais numérique (Emmaüs Connect)",
+    ),
+    "formations_labels": (
+        "Formé à « Mon Espace Santé »",
+        "Formé à « DUPLEX » (illettrisme)",
+        "Arnia/MedNum BFC (Bourgogne-Franche-Comté)",
+        "Collectif ressources et acteurs réemploi (Normandie)",
+        "Étapes numériques(La Poste)",
+        "Fabriques de Territoire",
+        "Les Éclaireurs du numérique (Drôme)",
+        "Mes Papiers (Métropole de Lyon)",
+        "ORDI 3.0",
+        "SUD LABS (PACA)",
+    ),
+    "modalites_acces": (
+        "Se présenter",
+        "Téléphoner",
+        "Contacter par mail",
+        "Prendre un RDV en ligne",
+        "Ce lieu n'accueille pas de public",
+        "Envoyer un mail avec une fiche de prescription",
+    ),
+    "modalites_accompagnement": (
+        "En autonomie",
+        "Accompagnement individuel",
+        "Dans un atelier collectif",
+        "À distance",
+    ),
+}
+# Free-text fields of the standard that only Structure.standard holds.
+FREE_TEXT = ("structure_parente", "autres_formations_labels", "fiche_acces_libre", "prise_rdv")
+
+PIVOT = re.compile(r"[a-zA-Z0-9]{9,14}")
+POSTAL_CODE = re.compile(r"\d{5}")
+INSEE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
+PHONE = re.compile(r"(?:\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}")
+# Overseas numbers dial their own country code: the first digits of the national number tell which.
+OVERSEAS_PREFIXES = {
+    "+590": ("0590", "0690", "0691"),
+    "+596": ("0596", "0696", "0697"),
+    "+594": ("0594", "0694"),
+    "+262": ("0262", "0263", "0692", "0693", "0269", "0639"),
+    "+508": ("0508",),
+}
+OVERSEAS_COUNTRY_CODES = {"986": "+681", "987": "+689", "988": "+687"}
+
+
+def phone_number(raw: str | None, department: str | None) -> str:
+    """International form without spaces (``+33180059880``), or "" when the value cannot be one."""
+    if not raw:
+        return ""
+    compact = re.sub(r"[\s.\-/()]", "", raw.split(SEPARATOR)[0])
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not compact.startswith("+") and re.fullmatch(r"0\d{9}", compact):
+        country = next(
+            (cc for cc, prefixes in OVERSEAS_PREFIXES.items() if compact.startswith(prefixes)), "+33"
+        )
+        compact = country + compact[1:]
+    elif (
+        not compact.startswith("+")
+        and department in OVERSEAS_COUNTRY_CODES
+        and re.fullmatch(r"\d{6}", compact)
+    ):
+        compact = OVERSEAS_COUNTRY_CODES[department] + compact
+    # "+33 (0)1…" written as "+330…": the trunk zero goes.
+    compact = re.sub(r"^(\+(?:33|590|594|262|596|269|687|689|508|681))0", r"\1", compact)
+    return compact if PHONE.fullmatch(compact) else ""
+
+
+def _values(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _split(raw: str | None, pattern: str) -> list[str]:
+    return [part for part in re.split(pattern, raw or "") if part]
+
+
+def _enumerated(name: str, values: Sequence[str]) -> str:
+    allowed = ALLOWED[name]
+    kept = [v for v in allowed if v in set(values)]
+    return SEPARATOR.join(kept)
+
+
+def _summary(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+@dataclass(frozen=True)
+class Fallbacks:
+    """What the communes table can tell about rows whose address is incomplete."""
+
+    commune_names: dict[str, str] = field(default_factory=dict)
+    postal_codes: dict[str, str] = field(default_factory=dict)
+
+
+def standard_row(
+    structure: Structure, offerings: Sequence[ServiceOffering], fallbacks: Fallbacks
+) -> list[str] | None:
+    """The row of the standard v1.0.2 for a structure, in column order; None if a required field is missing."""
+    s = structure
+    extra: dict[str, Any] = s.standard or {}
+    insee = (s.commune_code or "").strip().upper()
+    insee = insee if INSEE_CODE.fullmatch(insee) else ""
+    postal = (s.postal_code or "").strip()
+    if not POSTAL_CODE.fullmatch(postal):
+        postal = fallbacks.postal_codes.get(insee, "")
+    city = (s.city or "").strip() or fallbacks.commune_names.get(insee, "")
+    name, street = " ".join(s.name.split()), " ".join((s.street or "").split())
+    if not (name and street and city and postal):
+        return None
+
+    kinds = {ServiceKind(o.kind) for o in offerings}
+    fees = {Fees(o.fees) for o in offerings if o.fees}
+    fee_labels = [FEES_LABELS[f] for f in Fees if f in fees] or _values(extra.get("frais_a_charge"))
+    pivot = (s.pivot or "").strip()
+    updated = s.source_updated_on or s.updated_at.date()
+    row = {
+        "id": to_global_id("Structure", s.id),
+        "pivot": pivot if PIVOT.fullmatch(pivot) else PIVOT_UNKNOWN,
+        "nom": name,
+        "commune": city,
+        "code_postal": postal,
+        "code_insee": insee,
+        "adresse": street,
+        "complement_adresse": (s.address_complement or "").strip(),
+        "latitude": _number(s.latitude),
+        "longitude": _number(s.longitude),
+        "typologie": SEPARATOR.join(_split(s.typology, r"\s*[;|]\s*"))
+        or SEPARATOR.join(_values(extra.get("typologie"))),
+        "telephone": phone_number(s.phone, s.department_code),
+        "courriels": SEPARATOR.join(p for p in _split(s.email, r"[\s;,|]+") if "@" in p),
+        "site_web": SEPARATOR.join(_split(s.website, r"[\s;|]+")),
+        "horaires": (s.opening_hours or "").strip(),
+        "presentation_resume": _summary(s.summary),
+        "presentation_detail": (s.description or "").strip(),
+        "source": s.source or "",
+        "date_maj": updated.isoformat(),
+        "services": SEPARATOR.join(SERVICE_LABELS[k] for k in ServiceKind if k in kinds),
+        "frais_a_charge": _enumerated("frais_a_charge", fee_labels),
+    }
+    for name_ in ALLOWED:
+        row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
+    for name_ in FREE_TEXT:
+        row[name_] = SEPARATOR.join(_values(extra.get(name_)))
+    return [row[f] for f in STANDARD_FIELDS]
+
+
+@dataclass(frozen=True)
+class Batch:
+    rows: list[list[str]]
+    last_id: int | None  # where the next batch starts; None when this one was the last
+    skipped: list[int]  # structures left out for lack of a required field
+
+
+def standard_batch(session: Session, after_id: int, updated_since: datetime | None, size: int) -> Batch:
+    """The next ``size`` structures (by id) in the standard's form: one keyset step of a streamed export."""
+    stmt = select(Structure).where(Structure.id > after_id)
+    if updated_since is not None:
+        stmt = stmt.where(Structure.updated_at > updated_since)
+    structures = list(session.scalars(stmt.order_by(Structure.id).limit(size)))
+    offerings = offerings_by_structure_ids(session, [s.id for s in structures])
+    fallbacks = _fallbacks(session, structures)
+    rows: list[list[str]] = []
+    skipped: list[int] = []
+    for structure, own in zip(structures, offerings, strict=True):
+        row = standard_row(structure, own, fallbacks)
+        if row is None:
+            skipped.append(structure.id)
+        else:
+            rows.append(row)
+    last = structures[-1].id if len(structures) == size else None
+    return Batch(rows, last, skipped)
+
+
+def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:
+    wanted = {
+        (s.commune_code or "").strip().upper()
+        for s in structures
+        if s.commune_code
+        and (not (s.city or "").strip() or not POSTAL_CODE.fullmatch((s.postal_code or "").strip()))
+    }
+    if not wanted:
+        return Fallbacks()
+    names = {
+        code: name
+        for code, name in session.execute(select(Commune.code, Commune.name).where(Commune.code.in_(wanted)))
+    }
+    postal: dict[str, str] = {}
+    pairs = session.execute(
+        select(PostalCode.commune_code, PostalCode.postal_code)
+        .where(PostalCode.commune_code.in_(wanted))
+        .order_by(PostalCode.commune_code, PostalCode.postal_code)
+    )
+    for code, postal_code in pairs:
+        postal.setdefault(code, postal_code)
+    return Fallbacks(names, postal)
+
+
+# ---------- GeoJSON ----------
+
+
+class TooManyFeatures(DomainError):
+    code = "TOO_MANY_FEATURES"
+
+    def __init__(self, matched: int, limit: int) -> None:
+        super().__init__(
+            f"{matched} lieux correspondent, au plus {limit} par requête : zoomez sur la carte "
+            "(bbox plus petite) ou filtrez par kinds"
+        )
+        self.matched = matched
+        self.limit = limit
+
+
+def structures_geojson(
+    session: Session, bbox: BBox, kinds: Sequence[ServiceKind] | None, operators_only: bool, max_features: int
+) -> dict[str, Any]:
+    """The structures inside the box as an RFC 7946 FeatureCollection, or TooManyFeatures past the cap."""
+    query = StructureQuery(kinds=kinds or None, bbox=bbox, operators_only=operators_only)
+    page = list_structures(session, query, None, None, max_features)
+    if page.has_next:
+        raise TooManyFeatures(page.total or 0, max_features)
+    offerings = offerings_by_structure_ids(session, [s.id for s in page.items])
+    features = [_feature(s, own) for s, own in zip(page.items, offerings, strict=True)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(s: Structure, offerings: Sequence[ServiceOffering]) -> dict[str, Any]:
+    kinds = {ServiceKind(o.kind) for o in offerings}
+    gid = to_global_id("Structure", s.id)
+    return {
+        "type": "Feature",
+        "id": gid,
+        # RFC 7946: longitude first.
+        "geometry": {"type": "Point", "coordinates": [s.longitude, s.latitude]},
+        "properties": {
+            "id": gid,
+            "name": s.name,
+            "isOperator": s.is_operator,
+            "kinds": [k.value for k in ServiceKind if k in kinds],
+            "labels": [k.label for k in ServiceKind if k in kinds],
+            "acceptsCarnet": any(o.accepts_carnet for o in offerings),
+            "address": {
+                "street": s.street,
+                "postalCode": s.postal_code,
+                "city": s.city,
+                "communeCode": s.commune_code,
+            },
+            "openingHours": s.opening_hours,
+            "phone": s.phone,
+            "website": s.website,
+            "updatedAt": s.updated_at.isoformat(),
+        },
+    }

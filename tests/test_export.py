@@ -1,0 +1,200 @@
+"""GET /exports/lieux.csv: every row valid against the national standard v1.0.2, streamed in keyset batches."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from app.database import Database
+from app.http_geo import csv_chunks
+from models import Fees, ServiceKind
+from resolvers.export import phone_number
+from resolvers.ids import to_global_id
+from tests import factories
+from tests.conftest import SHARED_DATA
+from tests.geo_factories import analyze, commune, load_lieux_v0
+
+SCHEMA = json.loads(
+    (SHARED_DATA / "schema" / "lieux-mediation-numerique-schema-v1.0.2.json").read_text("utf-8")
+)
+FIELDS = SCHEMA["fields"]
+
+
+def violations(row: dict[str, str]) -> list[str]:
+    """What a Table Schema validator would say of one row (patterns anchored on the whole value)."""
+    found = []
+    for spec in FIELDS:
+        name, value, constraints = spec["name"], row[spec["name"]], spec.get("constraints", {})
+        if value == "":
+            if constraints.get("required"):
+                found.append(f"{name}: required")
+            continue
+        if "pattern" in constraints and not re.fullmatch(constraints["pattern"], value):
+            found.append(f"{name}: {value!r} does not match {constraints['pattern']}")
+        if "maxLength" in constraints and len(value) > constraints["maxLength"]:
+            found.append(f"{name}: longer than {constraints['maxLength']}")
+        if spec["type"] == "date":
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                found.append(f"{name}: {value!r} is not YYYY-MM-DD")
+            else:
+                date.fromisoformat(value)
+        if spec["type"] == "number":
+            float(value)
+    return found
+
+
+def read_export(client: TestClient, **params: str) -> tuple[list[str], list[dict[str, str]]]:
+    response = client.get("/exports/lieux.csv", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    reader = csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""))
+    header, *rows = list(reader)
+    return header, [dict(zip(header, r, strict=True)) for r in rows]
+
+
+def test_every_row_of_real_data_is_valid(client: TestClient, db: Database) -> None:
+    with db.write() as session:
+        placed = load_lieux_v0(session)
+        analyze(session)
+    header, rows = read_export(client)
+    assert header == [f["name"] for f in FIELDS]
+    assert len(rows) == len({p.structure_id for p in placed})
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert violations(row) == [], row
+
+
+def test_columns_are_derived_normalised_and_valid(client: TestClient, db: Database) -> None:
+    with db.write() as session:
+        commune(session, "16015", "Angoulême", 45.6484, 0.1562, ("16000",))
+        full = factories.structure(
+            session,
+            "Médiathèque l'Alpha",
+            kinds=(ServiceKind.SAFE_DIGITAL_USE, ServiceKind.ADMINISTRATIVE_PROCEDURES),
+            operator=True,
+        )
+        full.pivot = "21160015300017"
+        full.phone = "05 45 94 56 00"
+        full.email = "alpha@example.org; accueil@example.org"
+        full.website = "https://alpha.example.org https://m.facebook.com/alpha"
+        full.typology = "BIB|MUNI"
+        full.opening_hours = "Tu-Sa 10:00-18:00"
+        full.summary = "x" * 400
+        full.source_updated_on = date(2024, 3, 5)
+        full.offerings[0].fees = Fees.FREE_UNDER_CONDITIONS.value
+        full.standard = {
+            "itinerance": ["Fixe"],
+            "publics_specifiquement_adresses": ["Seniors", "Pas dans le standard"],
+            "dispositif_programmes_nationaux": ["Conseillers numériques", "France Services"],
+            "modalites_accompagnement": ["Accompagnement individuel", "Dans un atelier collectif"],
+            "prise_rdv": ["https://rdv.example.org"],
+        }
+        # Postal code and city missing: the communes table gives them.
+        derived = factories.structure(session, "Sans adresse complète")
+        derived.postal_code, derived.city, derived.pivot, derived.phone = "", "", "bad pivot!", "12"
+        # No street at all: cannot conform, left out.
+        factories.structure(session, "Sans rue").street = ""
+        reunion = factories.structure(session, "Case numérique", commune_code="97411", postal_code="97400")
+        reunion.phone = "0262 12 34 56"
+
+    _, rows = read_export(client)
+    by_name = {r["nom"]: r for r in rows}
+    assert set(by_name) == {"Médiathèque l'Alpha", "Sans adresse complète", "Case numérique"}
+    for row in rows:
+        assert violations(row) == [], row
+
+    alpha = by_name["Médiathèque l'Alpha"]
+    assert alpha["id"] == to_global_id("Structure", full.id)
+    assert alpha["pivot"] == "21160015300017"
+    assert alpha["services"] == "Aide aux démarches administratives|Utilisation sécurisée du numérique"
+    assert alpha["telephone"] == "+33545945600"
+    assert alpha["courriels"] == "alpha@example.org|accueil@example.org"
+    assert alpha["site_web"] == "https://alpha.example.org|https://m.facebook.com/alpha"
+    assert alpha["typologie"] == "BIB|MUNI"
+    assert alpha["date_maj"] == "2024-03-05"
+    assert alpha["frais_a_charge"] == "Gratuit|Gratuit sous condition"
+    assert alpha["publics_specifiquement_adresses"] == "Seniors"
+    assert alpha["dispositif_programmes_nationaux"] == "Conseillers numériques|France Services"
+    assert alpha["modalites_accompagnement"] == "Accompagnement individuel|Dans un atelier collectif"
+    assert alpha["itinerance"] == "Fixe" and alpha["prise_rdv"] == "https://rdv.example.org"
+    assert len(alpha["presentation_resume"]) == 280
+    assert (float(alpha["latitude"]), float(alpha["longitude"])) == (45.65, 0.16)
+
+    derived_row = by_name["Sans adresse complète"]
+    assert (derived_row["code_postal"], derived_row["commune"]) == ("16000", "Angoulême")
+    assert derived_row["pivot"] == "00000000000000" and derived_row["telephone"] == ""
+    assert derived_row["date_maj"] == datetime.now(UTC).date().isoformat()
+    assert by_name["Case numérique"]["telephone"] == "+262262123456"
+
+
+@pytest.mark.parametrize(
+    ("raw", "department", "expected"),
+    [
+        ("01 80 05 98 80", "75", "+33180059880"),
+        ("+33 1 80 05 98 80", "75", "+33180059880"),
+        ("+33 (0)1 80 05 98 80", "75", "+33180059880"),
+        ("0033180059880", "75", "+33180059880"),
+        ("0590 12 34 56", "971", "+590590123456"),
+        ("+262 0262 33 45 65", "974", "+262262334565"),
+        ("0696 12 34 56", "972", "+596696123456"),
+        ("40 12 34", "987", "+689401234"),
+        ("3949", "75", ""),
+        ("", "75", ""),
+    ],
+)
+def test_phone_numbers_in_international_form(raw: str, department: str, expected: str) -> None:
+    assert phone_number(raw, department) == expected
+
+
+def test_updated_since_filters_and_reads_unescaped_offsets(client: TestClient, db: Database) -> None:
+    base = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    with db.write() as session:
+        for i in range(4):
+            factories.structure(session, f"Lieu {i}").updated_at = base + timedelta(days=i)
+    names = [r["nom"] for r in read_export(client, updated_since="2024-05-02T12:00:00Z")[1]]
+    assert names == ["Lieu 2", "Lieu 3"]
+    # "+02:00" unescaped in a URL arrives as " 02:00": still understood.
+    response = client.get("/exports/lieux.csv?updated_since=2024-05-02T14:00:00+02:00")
+    assert [r[2] for r in list(csv.reader(io.StringIO(response.text)))[1:]] == ["Lieu 2", "Lieu 3"]
+    assert [r["nom"] for r in read_export(client, updated_since="2024-05-03")[1]] == ["Lieu 2", "Lieu 3"]
+    assert len(read_export(client)[1]) == 4
+
+
+@pytest.mark.parametrize("value", ["hier", "2024-13-01", "2024-05-02T12:00:00"])
+def test_bad_updated_since_is_a_clear_400(client: TestClient, db: Database, value: str) -> None:
+    response = client.get("/exports/lieux.csv", params={"updated_since": value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "updated_since" and "ISO 8601" in error["message"]
+
+
+def test_export_reads_in_keyset_batches(db: Database) -> None:
+    with db.write() as session:
+        for i in range(7):
+            factories.structure(session, f"Lieu {i}")
+    statements: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM structures" in statement and "ORDER BY structures.id" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        chunks = csv_chunks(db, None, batch_size=3)
+        assert statements == []  # lazy: nothing read before the response starts
+        texts = list(chunks)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    # Header, then one chunk per batch of at most 3 rows: 3 + 3 + 1.
+    assert [t.count("\r\n") for t in texts] == [1, 3, 3, 1]
+    assert len(statements) == 3
+    assert all("LIMIT" in s and "structures.id >" in s for s in statements)
