@@ -1,0 +1,397 @@
+"""Import of places (lieux de médiation numérique) into Structure and ServiceOffering.
+
+Formats, told from the file (extension, then CSV header or JSON keys): the national standard v1.0.2 (CSV,
+or a JSON array with the same fields), the v0.1 standard (JSON arrays or CSV, with the v0.1 vocabulary
+mapped to v1 by ``vocab``), and the France Services list CSV.
+
+Decisions:
+
+- Upsert keyed by (source, source_id). ``source`` is the row's own ``source`` field, else a per-format
+  default (``places.DEFAULT_SOURCES``). Ids are the producer's, and producers reuse each other's: the
+  data-inclusion export has 3811 rows but 3571 distinct ids, because ids such as "1003" exist in several
+  sources (Hinaura, siao...). Those are different places; with the source in the key they all import.
+- A (source, id) seen twice in one file: the first row wins, later ones are refused with "… en double …
+  déjà vu à la ligne N". Merging would invent a place nobody published.
+- Each file is one transaction: rows are cleaned first, then written; any unexpected error rolls the
+  whole file back and the report says why. A row refused on its own does not fail its file.
+- The last import wins. Two files publishing the same (source, id) in different states (the cnfs 2022-07
+  file and the data-inclusion 2023-02 export share 1485 permanences) overwrite each other in turn; the
+  importer does not arbitrate on ``date_maj``, which producers fill unreliably ("1969-12-31").
+- A row that does not change anything is not written: ``updated_at`` moves only when a value of the
+  structure or of its offerings changes (so incremental sync sees real changes only). ``is_operator`` is
+  local (enrolment) and never written by an import; new rows are not operators.
+- Point: the row's coordinates when valid, else the centre of its commune when the communes table knows
+  it, else none. The commune is the row's INSEE code; without one, its postal code when that code has a
+  single commune, or one commune of that postal code whose name matches the row's ``commune``. Such a
+  resolved commune also fills ``commune_code`` (and the département). Without a commune, the département
+  comes from the file (France Services' insee_dep) or from the postal code where it is certain.
+- ``standard`` holds the other v1.0.2 fields that have values, as lists of strings; v0.1 fields are mapped
+  by ``vocab``, and a value with no v1 equivalent is dropped.
+- Offerings: one per service kind; fees are the least free of the row's fees; ``accepts_carnet`` when a
+  label mentions APTIC or Pass numérique, or the structure is an operator; no own point, the effective
+  point being the structure's. On update offerings are synchronised by kind and keep their ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, selectinload
+
+from app.database import Database
+from geo.points import set_point, valid_point
+from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
+from models.mapping import department_of
+from resolvers.imports import clean, vocab
+from resolvers.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
+from resolvers.imports.readers import FileRefused, ParsedFile, read_lieux_file
+from resolvers.imports.report import FileReport, ImportReport, Progress
+
+FLUSH_EVERY = 500
+LOAD_CHUNK = 2000
+PROGRESS_EVERY = 250
+STRUCTURE_COLUMNS = (
+    "name",
+    "street",
+    "address_complement",
+    "postal_code",
+    "city",
+    "commune_code",
+    "department_code",
+    "opening_hours",
+    "phone",
+    "email",
+    "website",
+    "pivot",
+    "typology",
+    "summary",
+    "description",
+    "source_updated_on",
+    "standard",
+)
+
+
+def _name_key(name: str) -> str:
+    """A commune name compared loosely: La Poste writes "ST ETIENNE", others "Saint-Étienne"."""
+    folded = re.sub(r"[^a-z0-9]+", " ", vocab.fold(name))
+    folded = re.sub(r"\bsainte\b", "ste", re.sub(r"\bsaint\b", "st", folded))
+    return folded.replace(" ", "")
+
+
+@dataclass
+class CommuneIndex:
+    """The communes table in memory, for locating places: one query per table, once per import."""
+
+    points: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    by_postal: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> CommuneIndex:
+        index = cls()
+        for code, name, lat, lon in session.execute(
+            select(Commune.code, Commune.name, Commune.latitude, Commune.longitude)
+        ):
+            index.points[code] = (
+                (lat, lon) if lat is not None and lon is not None and valid_point(lat, lon) else None
+            )
+            index.names[code] = name
+            index.keys[code] = _name_key(name)
+        by_postal: dict[str, list[str]] = defaultdict(list)
+        for postal, code in session.execute(
+            select(PostalCode.postal_code, PostalCode.commune_code).order_by(
+                PostalCode.postal_code, PostalCode.commune_code
+            )
+        ):
+            by_postal[postal].append(code)
+        index.by_postal = dict(by_postal)
+        return index
+
+    def resolve(self, insee: str | None, postal: str | None, city: str) -> str | None:
+        if insee is not None:
+            return insee
+        candidates = self.by_postal.get(postal or "", [])
+        if len(candidates) == 1:
+            return candidates[0]
+        key = _name_key(city)
+        matching = [code for code in candidates if self.keys.get(code) == key]
+        return matching[0] if len(matching) == 1 else None
+
+
+def locate(place: Place, communes: CommuneIndex) -> None:
+    """Settle the place's commune, département and point (see the module's docstring)."""
+    columns = place.columns
+    code = communes.resolve(place.insee_code, columns["postal_code"] or None, columns["city"])
+    columns["commune_code"] = code
+    if code is not None:
+        columns["department_code"] = department_of(code)
+    else:
+        columns["department_code"] = place.department_hint or clean.department_from_postal(
+            columns["postal_code"] or None
+        )
+    if not columns["city"] and code in communes.names:
+        columns["city"] = communes.names[code]
+    if place.latitude is None and code is not None:
+        point = communes.points.get(code)
+        if point is not None:
+            place.latitude, place.longitude = point
+
+
+def _offering_values(place: Place, is_operator: bool) -> dict[str, dict[str, Any]]:
+    return {
+        kind.value: {
+            "fees": place.fees.value if place.fees else None,
+            "modalities": place.modalities,
+            "accepts_carnet": place.carnet or is_operator,
+        }
+        for kind in place.kinds
+    }
+
+
+@dataclass
+class _Located:
+    """A bare point holder, so that ``set_point`` fills the three point columns of bulk-inserted rows."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    location: Any = None
+
+
+def _point_columns(latitude: float | None, longitude: float | None) -> dict[str, Any]:
+    point = _Located()
+    set_point(point, latitude, longitude)
+    return {"latitude": point.latitude, "longitude": point.longitude, "location": point.location}
+
+
+def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
+    """New structures and their offerings, in two multi-row INSERTs rather than one statement per object."""
+    if not places:
+        return
+    structures = [
+        {
+            "source": place.source,
+            "source_id": place.source_id,
+            "is_operator": False,
+            "created_at": now,
+            "updated_at": now,
+            **{name: place.columns[name] for name in STRUCTURE_COLUMNS},
+            **_point_columns(place.latitude, place.longitude),
+        }
+        for place in places
+    ]
+    # Core statements on the tables: the ORM's bulk path splits rows by which values are None, and ends
+    # up sending thousands of single-row INSERTs.
+    table = Structure.metadata.tables[Structure.__tablename__]
+    returned = session.execute(
+        insert(table).returning(table.c.id, table.c.source, table.c.source_id), structures
+    )
+    ids = {(source, source_id): structure_id for structure_id, source, source_id in returned}
+    offerings = [
+        {
+            "structure_id": ids[(place.source, place.source_id)],
+            "kind": kind,
+            "own_latitude": None,
+            "own_longitude": None,
+            **values,
+            **_point_columns(place.latitude, place.longitude),
+        }
+        for place in places
+        for kind, values in _offering_values(place, False).items()
+    ]
+    if offerings:
+        session.execute(insert(ServiceOffering.metadata.tables[ServiceOffering.__tablename__]), offerings)
+
+
+def _update_structure(row: Structure, place: Place) -> bool:
+    """Bring an existing row in line with the place; True when anything changed."""
+    changed = False
+    for name in STRUCTURE_COLUMNS:
+        value = place.columns[name]
+        if getattr(row, name) != value:
+            # JSON columns are not tracked for in-place changes: always give a new object.
+            setattr(row, name, dict(value) if isinstance(value, dict) else value)
+            changed = True
+    if (row.latitude, row.longitude) != (place.latitude, place.longitude):
+        set_point(row, place.latitude, place.longitude)
+        changed = True
+
+    wanted = _offering_values(place, row.is_operator)
+    current = {offering.kind: offering for offering in row.offerings}
+    for kind, stale in current.items():
+        if kind not in wanted:
+            row.offerings.remove(stale)
+            changed = True
+    for kind, values in wanted.items():
+        offering = current.get(kind)
+        if offering is None:
+            added = ServiceOffering(kind=kind, own_latitude=None, own_longitude=None, **values)
+            set_point(added, row.latitude, row.longitude)
+            row.offerings.append(added)
+            changed = True
+            continue
+        for name, value in values.items():
+            if getattr(offering, name) != value:
+                setattr(offering, name, value)
+                changed = True
+        own = (offering.own_latitude, offering.own_longitude)
+        effective = own if valid_point(*own) else (row.latitude, row.longitude)
+        if (offering.latitude, offering.longitude) != effective:
+            set_point(offering, *effective)
+            changed = True
+    return changed
+
+
+def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
+    """The file's places, refused rows and duplicates reported."""
+    read = READERS[parsed.format]
+    default_source = DEFAULT_SOURCES[parsed.format]
+    places: list[Place] = []
+    first_seen: dict[tuple[str, str], int] = {}
+    for record in parsed.records:
+        raw_id = clean.one_line(record.data.get("id_fs" if "id_fs" in record.data else "id"), 200)
+        if record.problem is not None:
+            report.refuse(record.row, raw_id, record.problem)
+            continue
+        try:
+            place = read(record, default_source)
+        except Refused as exc:
+            report.refuse(record.row, raw_id, str(exc))
+            continue
+        key = (place.source, place.source_id)
+        if key in first_seen:
+            report.refuse(
+                record.row,
+                place.source_id,
+                f"id « {place.source_id} » en double (source « {place.source} ») : "
+                f"déjà vu à la ligne {first_seen[key]}, ligne ignorée",
+            )
+            continue
+        first_seen[key] = record.row
+        for warning in place.warnings:
+            report.warn(record.row, place.source_id, warning)
+        places.append(place)
+    return places
+
+
+@dataclass
+class _Cursor:
+    """Where the write stands, so that a failure can say which rows it happened in."""
+
+    done: int = 0
+    flushed: int = 0
+    row: int | None = None
+
+
+def _existing(session: Session, places: list[Place]) -> dict[tuple[str, str], Structure]:
+    """The rows the file's places may update, loaded a few thousand at a time with their offerings.
+
+    Files are often a slice of a large source (a region's conseillers numériques): loading the whole
+    source would cost more than the file itself.
+    """
+    ids_by_source: dict[str, list[str]] = defaultdict(list)
+    for place in places:
+        ids_by_source[place.source].append(place.source_id)
+    found: dict[tuple[str, str], Structure] = {}
+    for source, ids in ids_by_source.items():
+        for start in range(0, len(ids), LOAD_CHUNK):
+            query = (
+                select(Structure)
+                .where(Structure.source == source, Structure.source_id.in_(ids[start : start + LOAD_CHUNK]))
+                .options(selectinload(Structure.offerings))
+            )
+            found.update({(row.source, row.source_id): row for row in session.scalars(query)})
+    return found
+
+
+def _write(session: Session, places: list[Place], report: FileReport, cursor: _Cursor, tick: Any) -> None:
+    now = utcnow()
+    existing = _existing(session, places)
+    pending: list[Place] = []
+    for place in places:
+        cursor.row = place.row
+        row = existing.get((place.source, place.source_id))
+        if row is None:
+            pending.append(place)
+            report.taken += 1
+        elif _update_structure(row, place):
+            row.updated_at = now
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        cursor.done += 1
+        if cursor.done % FLUSH_EVERY == 0:
+            cursor.row = None
+            _insert_new(session, pending, now)
+            pending = []
+            session.flush()
+            cursor.flushed = cursor.done
+        if cursor.done % PROGRESS_EVERY == 0:
+            tick(cursor.done)
+    cursor.row = None
+    _insert_new(session, pending, now)
+    session.flush()
+    cursor.flushed = cursor.done
+
+
+def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    message = " ".join(str(cause).split())[:300]
+    if cursor.row is not None:
+        where = f"à la ligne {cursor.row}"
+    elif cursor.done == 0:
+        where = "avant la première ligne"
+    elif cursor.flushed < cursor.done:
+        where = f"en écrivant les lignes {places[cursor.flushed].row} à {places[cursor.done - 1].row}"
+    else:
+        where = "à la validation de la transaction"
+    return f"erreur {where} ({type(cause).__name__}: {message}) ; aucune ligne de ce fichier n'a été écrite"
+
+
+def import_lieux(db: Database, paths: Iterable[Path], *, progress: Progress | None = None) -> ImportReport:
+    """Import files of places, each file in its own all-or-nothing transaction."""
+    report = ImportReport()
+    parsed_files: list[tuple[FileReport, ParsedFile]] = []
+    for path in paths:
+        file_report = FileReport(path=str(path))
+        report.files.append(file_report)
+        try:
+            parsed = read_lieux_file(Path(path))
+        except FileRefused as exc:
+            file_report.fail(str(exc))
+            continue
+        file_report.format = parsed.label
+        file_report.rows = len(parsed.records)
+        parsed_files.append((file_report, parsed))
+
+    total = sum(file_report.rows for file_report, _ in parsed_files)
+    base = 0
+
+    def tick(done_in_file: int) -> None:
+        if progress is not None:
+            progress(base + done_in_file, total)
+
+    with db.read() as session:
+        communes = CommuneIndex.load(session)
+    for file_report, parsed in parsed_files:
+        places = _places(parsed, file_report)
+        for place in places:
+            locate(place, communes)
+        cursor = _Cursor()
+        try:
+            with db.write() as session:
+                _write(session, places, file_report, cursor, tick)
+        except Exception as exc:  # whatever it is, the file was rolled back: the report says why
+            file_report.fail(_failure(exc, places, cursor))
+        base += file_report.rows
+        if progress is not None:
+            progress(base, total)
+    return report
