@@ -34,24 +34,24 @@ REAL_FILES = [
     FRANCE_SERVICES,
 ]
 
-# file name → (format, rows, taken, updated, refused, warnings), measured on the first import in this order.
-# data-inclusion "updates" 1484 rows: the cnfs file of 2022-07 and data-inclusion of 2023-02 both publish
-# the conseillers numériques' permanences under the same (source, id), in two different states (the later
-# one lost the access conditions); the later file wins. Its 240 "duplicate" ids are ids reused across
-# sources (Hinaura 1003, siao 1003...): different places, all taken.
+# file name → (format, rows, taken, updated, stale, refused, warnings), measured on the first import in this
+# order. The cnfs file of 2022-07 and data-inclusion of 2023-02 both publish 1484 conseillers numériques'
+# permanences under the same (source, id), in two states: data-inclusion updates the 259 it dates later and
+# leaves the 1225 it dates the same ("stale"), so that re-importing both never flips them back and forth.
+# Its 240 "duplicate" ids are ids reused across sources (Hinaura 1003, siao 1003...): different places.
 FIRST_IMPORT = {
-    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0),
-    "20230711-charente.json": ("lieux-v0.1-json", 188, 188, 0, 0, 0),
-    "20231003-bus-france-services-charente.json": ("lieux-v0.1-json", 12, 12, 0, 0, 0),
-    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 2, 1),
-    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 1484, 0, 0),
-    "liste-fs-20221201.csv": ("france-services-csv", 2683, 2657, 0, 26, 5),
+    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0, 0),
+    "20230711-charente.json": ("lieux-v0.1-json", 188, 188, 0, 0, 0, 0),
+    "20231003-bus-france-services-charente.json": ("lieux-v0.1-json", 12, 12, 0, 0, 0, 0),
+    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 0, 2, 1),
+    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 259, 1225, 0, 0),
+    "liste-fs-20221201.csv": ("france-services-csv", 2683, 2657, 0, 0, 26, 5),
 }
 
 
 def _counts(report: ImportReport) -> dict[str, tuple[Any, ...]]:
     return {
-        Path(f.path).name: (f.format, f.rows, f.taken, f.updated, len(f.refused), len(f.warnings))
+        Path(f.path).name: (f.format, f.rows, f.taken, f.updated, f.stale, len(f.refused), len(f.warnings))
         for f in report.files
     }
 
@@ -136,17 +136,13 @@ def test_real_files_exact_counts_then_unchanged(db: Database) -> None:
     with db.read() as session:
         stamps = {id_: at for id_, at in session.execute(select(Structure.id, Structure.updated_at))}
     second = import_lieux(db, REAL_FILES)
-    assert {name: (c[2], c[3]) for name, c in _counts(second).items()} == {
-        "20230516-hub-du-sud-paca.json": (0, 0),
-        "20230711-charente.json": (0, 0),
-        "20231003-bus-france-services-charente.json": (0, 0),
-        # the two states of the shared permanences, each file restoring its own (see FIRST_IMPORT)
-        "cnfs-permanences-2022-07.json": (0, 1484),
-        "data-inclusion-lieux-2023-02.json": (0, 1484),
-        "liste-fs-20221201.csv": (0, 0),
-    }
+    assert {name: (c[2], c[3]) for name, c in _counts(second).items()} == dict.fromkeys(FIRST_IMPORT, (0, 0))
+    assert sum(f.unchanged for f in second.files) == 8707
     third = import_lieux(db, [LIEUX_V0 / "data-inclusion-lieux-2023-02.json", FRANCE_SERVICES])
-    assert [(f.taken, f.updated, f.unchanged) for f in third.files] == [(0, 0, 3811), (0, 0, 2657)]
+    assert [(f.taken, f.updated, f.unchanged, f.stale) for f in third.files] == [
+        (0, 0, 2586, 1225),
+        (0, 0, 2657, 0),
+    ]
     fs_id = fs.id
     with db.read() as session:
         assert session.get(Structure, fs_id).updated_at == stamps[fs_id]  # type: ignore[union-attr]
@@ -157,7 +153,7 @@ def test_real_files_exact_counts_then_unchanged(db: Database) -> None:
 
 def test_v1_example_imports_with_its_services(db: Database) -> None:
     report = import_lieux(db, [V1_EXAMPLE])
-    assert _counts(report) == {V1_EXAMPLE.name: ("lieux-v1.0.2-csv", 1, 1, 0, 0, 0)}
+    assert _counts(report) == {V1_EXAMPLE.name: ("lieux-v1.0.2-csv", 1, 1, 0, 0, 0, 0)}
     row = _structure(db, "Hubik", "structure-1")
     assert [o.kind for o in row.offerings] == [
         "EVERYDAY_DIGITAL_TOOLS",
@@ -229,7 +225,7 @@ def test_v0_separators_misspelt_column_and_carnet(db: Database, tmp_path: Path) 
         _v0("b", services="Accéder à du matériel;Utilisation sécurisée du numérique;Danser la gigue"),
     ]
     report = import_lieux(db, [_write_json(tmp_path / "lieux.json", rows)])
-    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 1)}
+    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 0, 1)}
     assert "« Danser la gigue » inconnu" in report.files[0].warnings[0].reason
     a = _structure(db, "test", "a")
     assert [o.kind for o in a.offerings] == [
@@ -264,7 +260,7 @@ def test_v0_csv_with_semicolons_is_detected(db: Database, tmp_path: Path) -> Non
         delimiter=";",
     )
     report = import_lieux(db, [path])
-    assert _counts(report) == {"lieux.csv": ("lieux-v0.1-csv", 2, 1, 0, 1, 1)}
+    assert _counts(report) == {"lieux.csv": ("lieux-v0.1-csv", 2, 1, 0, 0, 1, 1)}
     assert report.files[0].refused[0].reason == "code_postal vide et pas de code_insee : lieu sans commune"
     row = _structure(db, "test", "1")
     assert (row.postal_code, row.department_code, row.offerings[0].fees) == ("01200", "01", "PAID")
@@ -296,6 +292,11 @@ def test_changed_row_updates_and_synchronises_offerings(db: Database, tmp_path: 
         longitude=0.2,
         labels_autres="Réseau local",
     )
+    # Published again with the same date_maj: not newer, the stored version stands.
+    same_day = import_lieux(db, [_write_json(tmp_path / "same-day.json", [changed])])
+    assert (same_day.files[0].updated, same_day.files[0].stale) == (0, 1)
+    assert _structure(db, "test", "s").updated_at == before.updated_at
+    changed["date_maj"] = "2023-06-01"
     report = import_lieux(db, [_write_json(tmp_path / "v2.json", [changed])])
     assert (report.files[0].taken, report.files[0].updated, report.files[0].unchanged) == (0, 1, 0)
     after = _structure(db, "test", "s")

@@ -14,9 +14,11 @@ Decisions:
   déjà vu à la ligne N". Merging would invent a place nobody published.
 - Each file is one transaction: rows are cleaned first, then written; any unexpected error rolls the
   whole file back and the report says why. A row refused on its own does not fail its file.
-- The last import wins. Two files publishing the same (source, id) in different states (the cnfs 2022-07
-  file and the data-inclusion 2023-02 export share 1485 permanences) overwrite each other in turn; the
-  importer does not arbitrate on ``date_maj``, which producers fill unreliably ("1969-12-31").
+- A newer version wins, by ``date_maj``. Two files publishing the same (source, id) in different states
+  (the cnfs 2022-07 file and the data-inclusion 2023-02 export share 1484 permanences) would otherwise
+  overwrite each other at every re-import. A row whose ``date_maj`` is not later than the stored one's
+  does not replace what the producer published and is counted as ``stale`` (see ``_not_newer``): a
+  producer correcting a row dates it. What the communes table derives (a commune, a point) still updates.
 - A row that does not change anything is not written: ``updated_at`` moves only when a value of the
   structure or of its offerings changes (so incremental sync sees real changes only). ``is_operator`` is
   local (enrolment) and never written by an import; new rows are not operators.
@@ -211,43 +213,73 @@ def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
         session.execute(insert(ServiceOffering.metadata.tables[ServiceOffering.__tablename__]), offerings)
 
 
-def _update_structure(row: Structure, place: Place) -> bool:
-    """Bring an existing row in line with the place; True when anything changed."""
+# Settled by ``locate`` from the communes table rather than published by the producer.
+DERIVED_COLUMNS = frozenset({"commune_code", "department_code", "city"})
+
+
+def _update_structure(
+    row: Structure, place: Place, *, apply: bool = True, published_only: bool = False
+) -> bool:
+    """Bring an existing row in line with the place; True when anything changed (or, with ``apply=False``,
+    would change: nothing is touched then). ``published_only`` looks at what the producer published only,
+    not at what the communes table derives (commune, département, a point from the commune)."""
     changed = False
     for name in STRUCTURE_COLUMNS:
+        if published_only and name in DERIVED_COLUMNS:
+            continue
         value = place.columns[name]
         if getattr(row, name) != value:
-            # JSON columns are not tracked for in-place changes: always give a new object.
-            setattr(row, name, dict(value) if isinstance(value, dict) else value)
             changed = True
-    if (row.latitude, row.longitude) != (place.latitude, place.longitude):
-        set_point(row, place.latitude, place.longitude)
+            if apply:
+                # JSON columns are not tracked for in-place changes: always give a new object.
+                setattr(row, name, dict(value) if isinstance(value, dict) else value)
+    if not published_only and (row.latitude, row.longitude) != (place.latitude, place.longitude):
         changed = True
+        if apply:
+            set_point(row, place.latitude, place.longitude)
 
     wanted = _offering_values(place, row.is_operator)
     current = {offering.kind: offering for offering in row.offerings}
     for kind, stale in current.items():
         if kind not in wanted:
-            row.offerings.remove(stale)
             changed = True
+            if apply:
+                row.offerings.remove(stale)
     for kind, values in wanted.items():
         offering = current.get(kind)
         if offering is None:
-            added = ServiceOffering(kind=kind, own_latitude=None, own_longitude=None, **values)
-            set_point(added, row.latitude, row.longitude)
-            row.offerings.append(added)
             changed = True
+            if apply:
+                added = ServiceOffering(kind=kind, own_latitude=None, own_longitude=None, **values)
+                set_point(added, row.latitude, row.longitude)
+                row.offerings.append(added)
             continue
         for name, value in values.items():
             if getattr(offering, name) != value:
-                setattr(offering, name, value)
                 changed = True
+                if apply:
+                    setattr(offering, name, value)
         own = (offering.own_latitude, offering.own_longitude)
         effective = own if valid_point(*own) else (row.latitude, row.longitude)
-        if (offering.latitude, offering.longitude) != effective:
-            set_point(offering, *effective)
+        if not published_only and (offering.latitude, offering.longitude) != effective:
             changed = True
+            if apply:
+                set_point(offering, *effective)
     return changed
+
+
+def _not_newer(row: Structure, place: Place) -> bool:
+    """Whether the stored version stands against this row: it carries a later ``date_maj``, or the same one.
+
+    Two files may publish one (source, id) in two states (the cnfs file of 2022-07 and the data-inclusion
+    export of 2023-02 share 1484 permanences, most with the same date_maj). Letting the last file win would
+    make every re-import of both flip those rows back and forth; an older or same-dated version therefore
+    never replaces the stored one. A row without a date replaces only a row without a date.
+    """
+    incoming, stored = place.columns.get("source_updated_on"), row.source_updated_on
+    if stored is None:
+        return False
+    return incoming is None or incoming <= stored
 
 
 def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
@@ -322,11 +354,14 @@ def _write(session: Session, places: list[Place], report: FileReport, cursor: _C
         if row is None:
             pending.append(place)
             report.taken += 1
-        elif _update_structure(row, place):
+        elif not _update_structure(row, place, apply=False):
+            report.unchanged += 1
+        elif _not_newer(row, place) and _update_structure(row, place, apply=False, published_only=True):
+            report.stale += 1
+        else:
+            _update_structure(row, place)
             row.updated_at = now
             report.updated += 1
-        else:
-            report.unchanged += 1
         cursor.done += 1
         if cursor.done % FLUSH_EVERY == 0:
             cursor.row = None

@@ -39,6 +39,8 @@ class FileReport:
     taken: int = 0
     updated: int = 0
     unchanged: int = 0
+    # rows that differ from the stored version but are not newer by date_maj: the stored version stands
+    stale: int = 0
     refused: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
     details: dict[str, int] = field(default_factory=dict)
@@ -53,7 +55,7 @@ class FileReport:
     def fail(self, reason: str) -> None:
         """The whole file is refused: nothing of it was written, so nothing of it is counted."""
         self.failed = reason
-        self.taken = self.updated = self.unchanged = 0
+        self.taken = self.updated = self.unchanged = self.stale = 0
         self.refused.clear()
         self.warnings.clear()
         self.details.clear()
@@ -66,6 +68,7 @@ class FileReport:
             "taken": self.taken,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "stale": self.stale,
             "refused": [issue.to_dict() for issue in self.refused],
             "warnings": [issue.to_dict() for issue in self.warnings],
             "details": dict(self.details),
@@ -80,7 +83,7 @@ class FileReport:
         extra = "".join(f", {value} {key.replace('_', ' ')}" for key, value in self.details.items())
         return (
             f"{name}{kind}: {self.rows} rows; {self.taken} taken, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.refused)} refused, {len(self.warnings)} warnings{extra}"
+            f"{self.unchanged} unchanged, {self.stale} not newer than stored, {len(self.refused)} refused, {len(self.warnings)} warnings{extra}"
         )
 
 
@@ -100,6 +103,7 @@ class ImportReport:
             "taken": sum(report.taken for report in self.files),
             "updated": sum(report.updated for report in self.files),
             "unchanged": sum(report.unchanged for report in self.files),
+            "stale": sum(report.stale for report in self.files),
             "refused": sum(len(report.refused) for report in self.files),
             "warnings": sum(len(report.warnings) for report in self.files),
         }
@@ -112,7 +116,8 @@ class ImportReport:
         t = self.totals()
         lines.append(
             f"total: {t['files']} files ({t['failed']} failed), {t['rows']} rows; {t['taken']} taken, "
-            f"{t['updated']} updated, {t['unchanged']} unchanged, {t['refused']} refused, "
+            f"{t['updated']} updated, {t['unchanged']} unchanged, {t['stale']} not newer than stored, "
+            f"{t['refused']} refused, "
             f"{t['warnings']} warnings"
         )
         for report in self.files:
