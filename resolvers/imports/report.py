@@ -83,7 +83,8 @@ class FileReport:
         extra = "".join(f", {value} {key.replace('_', ' ')}" for key, value in self.details.items())
         return (
             f"{name}{kind}: {self.rows} rows; {self.taken} taken, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.stale} not newer than stored, {len(self.refused)} refused, {len(self.warnings)} warnings{extra}"
+            f"{self.unchanged} unchanged, {self.stale} not newer than stored, "
+            f"{len(self.refused)} refused, {len(self.warnings)} warnings{extra}"
         )
 
 
