@@ -218,7 +218,9 @@ def list_dossiers(
     )
     has_next = len(rows) > limit
     rows = rows[:limit]
-    total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) if with_total else None
+    total = (
+        session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) if with_total else None
+    )
     cursors = [encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows]
     return Page(rows, cursors, has_next, total)
 

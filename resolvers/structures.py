@@ -88,7 +88,9 @@ def list_structures(
         encode_cursor(r.updated_at.isoformat(), r.id) if by_update else encode_cursor(r.id) for r in rows
     ]
     # Counting is most of the cost of a page on a large table: only when asked for.
-    total = session.scalar(select(func.count()).select_from(Structure).where(*conditions)) if with_total else None
+    total = (
+        session.scalar(select(func.count()).select_from(Structure).where(*conditions)) if with_total else None
+    )
     return Page(rows, cursors, has_next, total)
 
 

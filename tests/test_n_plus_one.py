@@ -78,6 +78,9 @@ def test_total_count_is_computed_only_when_asked(app: Any, gql: GQL, db: Databas
     with counting(app) as without:
         gql.data("{ structures { edges { node { name } } } }")
     with counting(app) as with_total:
-        data = gql.data("{ structures { ...Total edges { node { name } } } } fragment Total on StructureConnection { totalCount }")
+        data = gql.data(
+            "{ structures { ...Total edges { node { name } } } }"
+            " fragment Total on StructureConnection { totalCount }"
+        )
     assert data["structures"]["totalCount"] == 1
     assert len(with_total) == len(without) + 1
