@@ -24,6 +24,7 @@ from app.context import Services
 from app.database import Database
 from geo.bbox import BBox
 from models import ServiceKind
+from models.standard import V1_COLUMNS
 from resolvers import export
 from resolvers.errors import DomainError, InvalidInput
 
@@ -105,7 +106,7 @@ def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = E
         buffer.truncate()
         return text
 
-    writer.writerow(export.STANDARD_FIELDS)
+    writer.writerow(V1_COLUMNS)
     yield flush()
     after, skipped = 0, 0
     while True:

@@ -28,45 +28,11 @@ from sqlalchemy.orm import Session
 from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.enums import FEES_LABELS
+from models.standard import V1_COLUMNS
 from resolvers.errors import DomainError
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
 
-STANDARD_VERSION = "v1.0.2"
-STANDARD_FIELDS: tuple[str, ...] = (
-    "id",
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "latitude",
-    "longitude",
-    "typologie",
-    "telephone",
-    "courriels",
-    "site_web",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "itinerance",
-    "structure_parente",
-    "date_maj",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
 SEPARATOR = "|"
 PIVOT_UNKNOWN = "00000000000000"
 SUMMARY_MAX = 280
@@ -249,7 +215,7 @@ def standard_row(
         row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
     for name_ in FREE_TEXT:
         row[name_] = SEPARATOR.join(_values(extra.get(name_)))
-    return [row[f] for f in STANDARD_FIELDS]
+    return [row[f] for f in V1_COLUMNS]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from geo.points import valid_point
 from models.enums import Fees, ServiceKind
+from models.standard import EXTRA_FIELDS
 from resolvers.imports import clean, vocab
 from resolvers.imports.hours import UnreadableHours, opening_hours
 from resolvers.imports.readers import (
@@ -187,7 +188,7 @@ def _common_columns(data: dict[str, Any], name: str, postal: str | None) -> dict
 
 def _standard(fields: dict[str, list[str]]) -> dict[str, list[str]]:
     """Only the fields with values, in the order of the standard."""
-    return {name: fields[name] for name in vocab.STANDARD_FIELDS if fields.get(name)}
+    return {name: fields[name] for name in EXTRA_FIELDS if fields.get(name)}
 
 
 def _single(value: Any) -> list[str]:
@@ -204,7 +205,7 @@ def from_v1(record: Record, default_source: str) -> Place:
     emails = clean.contacts(data.get("courriels") or data.get("courriel"))
     multi = {
         name: _pipe_values(data.get(name))
-        for name in vocab.STANDARD_FIELDS
+        for name in EXTRA_FIELDS
         if name not in {"structure_parente", "fiche_acces_libre", "prise_rdv"}
     }
     multi.update(
@@ -272,7 +273,7 @@ def from_v0(record: Record, default_source: str) -> Place:
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
     lat, lon = _point(data, warnings)
     columns = _common_columns(data, name, postal)
-    fields: dict[str, list[str]] = {name: [] for name in vocab.STANDARD_FIELDS}
+    fields: dict[str, list[str]] = {name: [] for name in EXTRA_FIELDS}
 
     services = vocab.split_labels(clean.text(data.get("services")) or "", vocab.SERVICE_KEYS)
     kinds = _kinds(services, warnings)

@@ -114,21 +114,6 @@ FEES_ORDER: tuple[Fees, ...] = (Fees.FREE, Fees.FREE_UNDER_CONDITIONS, Fees.PAID
 # Labels that make a place accept carnets (Pass numérique is sold under the APTIC brand).
 CARNET_MARKERS = ("aptic", "pass numerique")
 
-STANDARD_FIELDS = (
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "itinerance",
-    "structure_parente",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
-
 
 @functools.lru_cache(maxsize=8192)
 def fold(value: str) -> str:
