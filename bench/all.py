@@ -99,11 +99,6 @@ def main() -> None:
     parser.add_argument("--no-spatialite", action="store_true")
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument(
-        "--what-if",
-        action="store_true",
-        help="also measure PostGIS with bench/variant.py (validation cache fixed)",
-    )
     args = parser.parse_args()
 
     runs = [
@@ -124,12 +119,6 @@ def main() -> None:
     for name, url, _ in runs:
         results[name] = run(url, args.count, args.warmup, port=8765)
         print(name, json.dumps(results[name]), flush=True)
-    what_if: dict[str, Any] = {}
-    if args.what_if:
-        for name, url, _ in runs:
-            if name.startswith("postgis"):
-                what_if[name] = run(url, args.count, args.warmup, port=8765, app="bench.variant:app_from_env")
-                print(name, "what-if", json.dumps(what_if[name]), flush=True)
 
     at = datetime.now(UTC).isoformat(timespec="seconds")
     document = {
@@ -139,16 +128,11 @@ def main() -> None:
         "generated": generated,
         "results": results,
         "ratios": ratios(results),
-        "what_if": what_if,
-        "what_if_ratios": ratios(what_if) if what_if else [],
     }
     out = ROOT / "bench" / "results" / f"{at.replace(':', '')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(table(results))
-    if what_if:
-        print("\nWhat-if (bench/variant.py: validation rules built once, so the validation cache hits):\n")
-        print(table(what_if))
     print(f"\nwritten to {out.relative_to(ROOT)} in {document['seconds']} s")
 
 
