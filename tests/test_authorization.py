@@ -74,6 +74,17 @@ def query_me(gql: GQL, s: dict[str, Any], token: str | None) -> Any:
     return me and me["name"]
 
 
+def query_suggestions(gql: GQL, s: dict[str, Any], token: str | None) -> Any:
+    body = gql(
+        "query($id: ID!) { reorientationSuggestions(dossierId: $id) { structure { name } } }",
+        {"id": s["dossier"]},
+        token,
+    )
+    if body.get("errors"):
+        return body["errors"][0]["extensions"]["code"]
+    return [item["structure"]["name"] for item in body["data"]["reorientationSuggestions"]]
+
+
 def _mutation(document: str, field: str, variables: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
     def run(gql: GQL, s: dict[str, Any], token: str | None) -> Any:
         result = gql(document, variables(s), token)["data"][field]
@@ -92,6 +103,15 @@ CASES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "dossier": (
         query_dossier,
         {"anonymous": "UNAUTHENTICATED", "other": None, "holder": "visible", "coordinator": "visible"},
+    ),
+    "reorientationSuggestions": (
+        query_suggestions,
+        {
+            "anonymous": "UNAUTHENTICATED",
+            "other": "NOT_FOUND",
+            "holder": ["Ailleurs"],
+            "coordinator": ["Ailleurs"],
+        },
     ),
     "Structure.dossierCounts": (
         query_structure_counts,
