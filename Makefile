@@ -11,7 +11,7 @@ export AIGUILLAGE_TEST_POSTGRES_URL ?= $(shell tools/postgis-test-url $(PG_TEST_
 
 # System packages: SpatiaLite for the embedded default; PostGIS for the production backend's tests.
 system:
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	@$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	@if ! ls /usr/lib/*/mod_spatialite.so >/dev/null 2>&1 || { command -v pg_config >/dev/null && ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }; then \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite \
 	    $$(command -v pg_config >/dev/null && echo postgresql-15-postgis-3) ; fi

@@ -38,6 +38,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from app import migrate
 
+    if args.workers > 1 and not settings.redis_url:
+        raise CommandError(
+            "--workers > 1 needs AIGUILLAGE_REDIS_URL: each process would keep its own retrieval limit"
+        )
+
     db = _db(settings)
     try:
         migrate.check_migrated(db.engine)
@@ -59,6 +64,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from app import demo, migrate
 
+    if settings.is_production:
+        raise CommandError("the demo publishes its tokens: refused with AIGUILLAGE_ENVIRONMENT=production")
     db = _db(settings)
     migrate.upgrade(db.engine)
     tokens = demo.load(db)

@@ -41,8 +41,6 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
-    # Names of operations that may run once per document (claimDossier), counted by the schema.
-    once_per_document: set[str] = field(default_factory=set)
 
     @property
     def settings(self) -> Settings:

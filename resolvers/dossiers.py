@@ -13,7 +13,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from models import (
     ArchiveReason,
     Dossier,
     DossierEvent,
+    DossierEventKind,
     DossierStatus,
     Role,
     ServiceKind,
@@ -205,12 +206,15 @@ def list_dossiers(
         at_raw, last_id = decode_cursor(after, 2)
         try:
             at = datetime.fromisoformat(str(at_raw))
-        except ValueError as exc:
+            last_id = int(last_id)
+        except (TypeError, ValueError) as exc:
             raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
+        if at.tzinfo is None:
+            raise InvalidInput("after", "after : curseur invalide pour cette liste")
         stmt = stmt.where(
             or_(
                 Dossier.last_activity_at < at,
-                and_(Dossier.last_activity_at == at, Dossier.id < int(last_id)),
+                and_(Dossier.last_activity_at == at, Dossier.id < last_id),
             )
         )
     rows = list(
@@ -514,14 +518,16 @@ def claim(
         )
     rule = _check(actor, dossier, Action.CLAIM, None)
     if cooldown_seconds and dossier.structure_id != actor.structure_id:
-        last = session.scalars(
-            select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id.desc())
-        ).first()
-        if (
-            last is not None
-            and last.kind == "CLAIMED"
-            and (utcnow() - last.at).total_seconds() < cooldown_seconds
-        ):
+        # Any later step (taking in charge) does not end the window: look for the claim itself.
+        recent_claim = session.scalar(
+            select(DossierEvent.id).where(
+                DossierEvent.dossier_id == dossier.id,
+                DossierEvent.kind == DossierEventKind.CLAIMED.value,
+                DossierEvent.to_structure_id == dossier.structure_id,
+                DossierEvent.at > utcnow() - timedelta(seconds=cooldown_seconds),
+            )
+        )
+        if recent_claim is not None:
             holder = session.get(Structure, dossier.structure_id)
             raise Conflict(
                 f"Ce dossier vient d'être récupéré par « {holder.name if holder else 'une autre structure'} » : "

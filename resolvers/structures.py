@@ -75,11 +75,14 @@ def list_structures(
             at_raw, last_id = decode_cursor(after, 2)
             at = _parse_time(at_raw)
             stmt = stmt.where(
-                or_(Structure.updated_at > at, and_(Structure.updated_at == at, Structure.id > int(last_id)))
+                or_(
+                    Structure.updated_at > at,
+                    and_(Structure.updated_at == at, Structure.id > _parse_id(last_id)),
+                )
             )
         else:
             (last_id,) = decode_cursor(after, 1)
-            stmt = stmt.where(Structure.id > int(last_id))
+            stmt = stmt.where(Structure.id > _parse_id(last_id))
     order = (Structure.updated_at, Structure.id) if by_update else (Structure.id,)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     has_next = len(rows) > limit
@@ -96,8 +99,18 @@ def list_structures(
 
 def _parse_time(value: object) -> datetime:
     try:
-        return datetime.fromisoformat(str(value))
+        at = datetime.fromisoformat(str(value))
     except ValueError as exc:
+        raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
+    if at.tzinfo is None:
+        raise InvalidInput("after", "after : curseur invalide pour cette liste")
+    return at
+
+
+def _parse_id(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
         raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
 
 

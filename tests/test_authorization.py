@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from app.database import Database
-from models import DossierStatus
 from resolvers.ids import to_global_id
 from tests import factories
 from tests import operations as op
@@ -228,4 +227,3 @@ def test_revoked_token_is_refused_like_an_unknown_one(gql: GQL, setup: dict[str,
     unknown = gql(op.COUNTS, {}, "aig_not-a-token")
     assert revoked == unknown
     assert revoked["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert DossierStatus.ORIENTED

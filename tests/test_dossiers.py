@@ -266,8 +266,18 @@ def test_a_dossier_just_retrieved_is_not_taken_away_silently(
     with db.write() as session:
         third = factories.structure(session, "Troisième lieu", operator=True, lat=45.6)
         op_c = factories.operator(session, third, "Chris")
-    assert gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=world["op_b"])["claimDossier"][
-        "dossier"
-    ]
+    claimed = gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=world["op_b"])["claimDossier"]
+    # the next usual step must not end the protection
+    gql.data(op.TAKE, {"id": claimed["dossier"]["id"]}, token=world["op_b"])
     second = gql.data(op.CLAIM, {"name": "Roux", "carnet": "808abc"}, token=op_c)["claimDossier"]
     assert second["code"] == "CONFLICT" and "Médiathèque B" in second["message"]
+
+
+def test_forged_cursors_are_clear_errors(gql: GQL, world: dict[str, Any]) -> None:
+    from resolvers.pagination import encode_cursor
+
+    for cursor in (encode_cursor("2026-01-01T00:00:00", 1), encode_cursor("2026-01-01T00:00:00+00:00", "x")):
+        body = gql(op.LIST, {"status": "ORIENTED", "after": cursor}, token=world["op_a"])
+        assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "after"}
+    listing = gql("query($a: String) { structures(after: $a) { totalCount } }", {"a": encode_cursor("x")})
+    assert listing["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "after"}

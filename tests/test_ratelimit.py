@@ -72,6 +72,12 @@ def test_failed_claims_are_limited_per_operator(settings: Settings, people: dict
 
 def test_limit_is_shared_through_redis(settings: Settings, people: dict[str, str]) -> None:
     client_redis = redis.Redis.from_url(REDIS_URL)
+    try:
+        client_redis.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set AIGUILLAGE_TEST_REDIS_URL; CI starts Redis)")
     for key in client_redis.scan_iter("aiguillage:limit:*"):
         client_redis.delete(key)
     shared = _limited_settings(settings, redis_url=REDIS_URL)
