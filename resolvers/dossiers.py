@@ -112,12 +112,41 @@ def require_actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def can_see(actor: Actor | None, dossier: Dossier) -> bool:
-    return actor is not None and (actor.is_coordinator or actor.structure_id == dossier.structure_id)
-
-
 def can_see_counts(actor: Actor | None, structure_id: int) -> bool:
+    """A structure's dossiers (and their counts) are its operators' and the coordinators'."""
     return actor is not None and (actor.is_coordinator or actor.structure_id == structure_id)
+
+
+def can_see(actor: Actor | None, dossier: Dossier) -> bool:
+    return can_see_counts(actor, dossier.structure_id)
+
+
+def _record(
+    session: Session,
+    dossier_id: int,
+    rule: Transition,
+    actor: Actor,
+    at: datetime,
+    *,
+    from_structure_id: int | None,
+    to_structure_id: int,
+    archive_reason: ArchiveReason | None = None,
+    note: str | None = None,
+) -> None:
+    """The history event of a transition, written in the transaction of the transition itself."""
+    session.add(
+        DossierEvent(
+            dossier_id=dossier_id,
+            kind=rule.event.value,
+            at=at,
+            actor_id=actor.operator_id,
+            actor_name=actor.name,
+            from_structure_id=from_structure_id,
+            to_structure_id=to_structure_id,
+            archive_reason=archive_reason.value if archive_reason else None,
+            note=note,
+        )
+    )
 
 
 def get_visible_dossier(session: Session, actor: Actor | None, pk: int) -> Dossier | None:
@@ -338,18 +367,16 @@ def _apply(
                 current, f"Un autre opérateur vient d'agir : le dossier est {STATUS_LABELS[current]}."
             )
         raise Conflict("Un autre opérateur vient de modifier ce dossier : rechargez-le avant d'agir.")
-    session.add(
-        DossierEvent(
-            dossier_id=dossier.id,
-            kind=rule.event.value,
-            at=now,
-            actor_id=actor.operator_id,
-            actor_name=actor.name,
-            from_structure_id=from_structure,
-            to_structure_id=to_structure,
-            archive_reason=archive_reason.value if archive_reason else None,
-            note=note,
-        )
+    _record(
+        session,
+        dossier.id,
+        rule,
+        actor,
+        now,
+        from_structure_id=from_structure,
+        to_structure_id=to_structure,
+        archive_reason=archive_reason,
+        note=note,
     )
     session.flush()
     session.expire(dossier)
@@ -412,16 +439,15 @@ def orient(
             session.flush()
     except IntegrityError:
         raise Conflict(_KNOWN_CARNET) from None
-    session.add(
-        DossierEvent(
-            dossier_id=dossier.id,
-            kind=rule.event.value,
-            at=now,
-            actor_id=actor.operator_id,
-            actor_name=actor.name,
-            to_structure_id=data.to_structure_id,
-            note=note,
-        )
+    _record(
+        session,
+        dossier.id,
+        rule,
+        actor,
+        now,
+        from_structure_id=None,
+        to_structure_id=data.to_structure_id,
+        note=note,
     )
     session.flush()
     return dossier
