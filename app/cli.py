@@ -127,7 +127,7 @@ def _existing(paths: Sequence[str]) -> list[Path]:
 
 
 def cmd_import_lieux(args: argparse.Namespace, settings: Settings) -> None:
-    from resolvers.imports import import_lieux
+    from batch.imports import import_lieux
 
     paths = _existing(args.files)
     db = _migrated_db(settings)
@@ -140,7 +140,7 @@ def cmd_import_lieux(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_import_communes(args: argparse.Namespace, settings: Settings) -> None:
-    from resolvers.imports import import_communes
+    from batch.imports import import_communes
 
     paths = _existing([args.laposte_csv] + ([args.decoupage_json] if args.decoupage_json else []))
     db = _migrated_db(settings)
@@ -153,7 +153,7 @@ def cmd_import_communes(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _domain(fn: Callable[[], Any]) -> Any:
-    from resolvers.errors import DomainError
+    from models.errors import DomainError
 
     try:
         return fn()

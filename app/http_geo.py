@@ -24,9 +24,9 @@ from app.context import Services
 from app.database import Database
 from geo.bbox import BBox
 from models import ServiceKind
+from models.errors import DomainError, InvalidInput
 from models.standard import V1_COLUMNS
 from resolvers import export
-from resolvers.errors import DomainError, InvalidInput
 
 log = logging.getLogger("aiguillage.exports")
 

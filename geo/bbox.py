@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, text
 from sqlalchemy.orm import InstrumentedAttribute
 
 from geo.points import SRID
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 
 
 @dataclass(frozen=True)

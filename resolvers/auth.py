@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Operator, Role, Structure, utcnow
-from resolvers.errors import InvalidInput, NotFound
+from models.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "aig_"  # noqa: S105 - a visible prefix, not a secret
 

@@ -30,9 +30,7 @@ from models import (
     Structure,
     utcnow,
 )
-from models.workflow import Action, Transition, Who, allowed_from, transition
-from resolvers.auth import Actor
-from resolvers.errors import (
+from models.errors import (
     Conflict,
     InvalidInput,
     InvalidTransition,
@@ -41,6 +39,8 @@ from resolvers.errors import (
     RateLimited,
     Unauthenticated,
 )
+from models.workflow import Action, Transition, Who, allowed_from, transition
+from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.ratelimit import Limiter
 

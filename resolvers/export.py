@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.enums import FEES_LABELS
+from models.errors import DomainError
 from models.standard import V1_COLUMNS
-from resolvers.errors import DomainError
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 
 
 def to_global_id(type_name: str, pk: int) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.nearby import nearest_offerings
 from models import ServiceKind, ServiceOffering
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.places import Place, resolve_place
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 
 T = TypeVar("T")
 

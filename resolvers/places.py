@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from geo.centre import mean_point
 from geo.points import valid_point
 from models import Commune, PostalCode
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 
 COMMUNE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
 POSTAL_CODE = re.compile(r"\d{5}")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
 from models import ServiceKind, ServiceOffering, Structure
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
 

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from geo.nearby import offerings_within
 from models import Commune, Dossier, ServiceKind, ServiceOffering, Structure
+from models.errors import InvalidInput, NotFound
 from resolvers.auth import Actor
 from resolvers.dossiers import get_visible_dossier, require_actor
-from resolvers.errors import InvalidInput, NotFound
 from resolvers.nearby import check_radius, kinds_condition
 from resolvers.pagination import page_size
 

@@ -10,9 +10,9 @@ import strawberry
 
 import models
 from app.context import Context
+from models.errors import DomainError
 from resolvers import dossiers as use_cases
 from resolvers import structures as structure_queries
-from resolvers.errors import DomainError
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from schema.errors import (
     ConflictError,

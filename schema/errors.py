@@ -7,7 +7,7 @@ import enum
 import strawberry
 
 import models
-from resolvers import errors as domain
+from models import errors as domain
 
 DossierStatus = strawberry.enum(models.DossierStatus, name="DossierStatus")
 

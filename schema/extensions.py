@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from resolvers.errors import DomainError, InvalidInput, RateLimited
+from models.errors import DomainError, InvalidInput, RateLimited
 
 log = logging.getLogger("aiguillage.graphql")
 

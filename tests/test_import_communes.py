@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.database import Database
+from batch.imports import import_communes
+from batch.imports.lieux import CommuneIndex
 from models import Commune, PostalCode
-from resolvers.imports import import_communes
-from resolvers.imports.lieux import CommuneIndex
 from tests.conftest import SHARED_DATA
 
 LAPOSTE = SHARED_DATA / "communes" / "laposte_hexasmal_2023.csv"

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.database import Database
+from batch.imports import ImportReport, clean, import_communes, import_lieux, lieux, places, vocab
+from batch.imports.hours import day_ranges, opening_hours
+from batch.imports.readers import FORMAT_V0_JSON
 from models import ServiceKind, ServiceOffering, Structure
 from models.enums import SERVICE_LABELS
-from resolvers.imports import ImportReport, clean, import_communes, import_lieux, lieux, places, vocab
-from resolvers.imports.hours import day_ranges, opening_hours
-from resolvers.imports.readers import FORMAT_V0_JSON
 from tests.conftest import SHARED_DATA
 
 LIEUX_V0 = SHARED_DATA / "lieux-v0"

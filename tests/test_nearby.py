@@ -15,7 +15,7 @@ from app.database import Database
 from geo.nearby import circle_boxes, nearest_offerings, offerings_within
 from geo.points import EARTH_RADIUS_KM, haversine_km, set_point
 from models import ServiceKind, ServiceOffering, Structure
-from resolvers.errors import InvalidInput
+from models.errors import InvalidInput
 from resolvers.nearby import nearby_offerings
 from resolvers.places import Place
 from tests import factories

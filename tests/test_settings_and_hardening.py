@@ -52,8 +52,8 @@ def test_cli_reports_a_bad_setting_in_one_line() -> None:
 
 
 def test_carnet_pattern_is_a_setting(settings: Settings, db: Database) -> None:
+    from models.errors import InvalidInput
     from resolvers.dossiers import normalise_carnet
-    from resolvers.errors import InvalidInput
 
     assert normalise_carnet(" AB-1234 ", r"[a-z]{2}-[0-9]{4}", "ab-1234") == "ab-1234"
     with pytest.raises(InvalidInput, match="ab-1234"):

@@ -17,8 +17,8 @@ from app.database import Database
 from app.settings import Settings
 from geo.points import EARTH_RADIUS_KM, haversine_km
 from models import Dossier, ServiceKind, Structure
+from models.errors import InvalidInput, NotFound, Unauthenticated
 from resolvers.auth import authenticate
-from resolvers.errors import InvalidInput, NotFound, Unauthenticated
 from resolvers.ids import to_global_id
 from resolvers.suggestions import reorientation_suggestions, score
 from schema.extensions import DomainErrors, mask_errors

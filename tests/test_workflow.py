@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.database import Database
-from models import ArchiveReason, Dossier, DossierEvent, DossierStatus, Role
+from models import ArchiveReason, Dossier, DossierEvent, DossierStatus, Role, errors
 from models.workflow import TABLE, Action, Who, markdown_table
 from resolvers import dossiers as uc
-from resolvers import errors
 from resolvers.auth import Actor
 from resolvers.ratelimit import MemoryLimiter
 from tests import factories

@@ -29,12 +29,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.database import Database
+from batch.imports import clean
+from batch.imports.readers import FileRefused, Record, decode, read_csv, read_json_array
+from batch.imports.report import FileReport, ImportReport, Progress
 from geo.points import point_element, valid_point
 from models import Commune, PostalCode
 from models.mapping import department_of
-from resolvers.imports import clean
-from resolvers.imports.readers import FileRefused, Record, decode, read_csv, read_json_array
-from resolvers.imports.report import FileReport, ImportReport, Progress
 
 FORMAT_LAPOSTE = "laposte-hexasmal-csv"
 FORMAT_DECOUPAGE = "decoupage-administratif-json"

@@ -49,13 +49,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
+from batch.imports import clean, vocab
+from batch.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
+from batch.imports.readers import FileRefused, ParsedFile, read_lieux_file
+from batch.imports.report import FileReport, ImportReport, Progress
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import department_of
-from resolvers.imports import clean, vocab
-from resolvers.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
-from resolvers.imports.readers import FileRefused, ParsedFile, read_lieux_file
-from resolvers.imports.report import FileReport, ImportReport, Progress
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000

@@ -1,8 +1,8 @@
-"""Domain errors: expected failures, mapped to GraphQL error types in one place (schema/errors.py)."""
+"""Domain errors: expected failures, mapped to responses once per edge (schema/errors.py for GraphQL)."""
 
 from __future__ import annotations
 
-from models import DossierStatus
+from models.enums import DossierStatus
 
 
 class DomainError(Exception):

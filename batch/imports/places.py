@@ -12,12 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo.points import valid_point
-from models.enums import Fees, ServiceKind
-from models.standard import EXTRA_FIELDS
-from resolvers.imports import clean, vocab
-from resolvers.imports.hours import UnreadableHours, opening_hours
-from resolvers.imports.readers import (
+from batch.imports import clean, vocab
+from batch.imports.hours import UnreadableHours, opening_hours
+from batch.imports.readers import (
     FORMAT_FRANCE_SERVICES,
     FORMAT_V0_CSV,
     FORMAT_V0_JSON,
@@ -25,6 +22,9 @@ from resolvers.imports.readers import (
     FORMAT_V1_JSON,
     Record,
 )
+from geo.points import valid_point
+from models.enums import Fees, ServiceKind
+from models.standard import EXTRA_FIELDS
 
 # The source of rows that do not name one. Both versions of the national standard share one default, so
 # that a producer moving from v0.1 to v1 keeps its ids.
