@@ -5,6 +5,7 @@ from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
     SERVICE_LABELS,
     ArchiveReason,
+    DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Commune",
     "CommuneSearchKey",
+    "DeclineReason",
     "Dossier",
     "DossierEvent",
     "DossierEventKind",

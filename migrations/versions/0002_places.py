@@ -1,7 +1,7 @@
 """Places in depth: the communes' search index.
 
 Revision ID: 0002_places
-Revises: 0001
+Revises: 0002_follow
 Create Date: 2026-11-28
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.mapping import SEARCH_KEY_LIMIT, commune_search_keys
 
 revision: str = "0002_places"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_follow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
