@@ -19,6 +19,7 @@ from models import (
     Dossier,
     DossierEvent,
     Fees,
+    OpenInterval,
     Operator,
     PostalCode,
     Role,
@@ -29,6 +30,7 @@ from models import (
 from models.mapping import department_of
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
+from resolvers.hours import refresh_open_intervals
 
 SOURCE = "demo"
 K = ServiceKind
@@ -169,6 +171,7 @@ def _clear(session: Session) -> None:
     )
     structure_ids = list(session.scalars(select(Structure.id).where(Structure.source == SOURCE)))
     session.execute(delete(ServiceOffering).where(ServiceOffering.structure_id.in_(structure_ids)))
+    session.execute(delete(OpenInterval).where(OpenInterval.structure_id.in_(structure_ids)))
     session.execute(delete(Structure).where(Structure.id.in_(structure_ids)))
 
 
@@ -230,6 +233,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
         session.add(row)
         rows.append(row)
     session.flush()
+    refresh_open_intervals(session, [row.id for row in rows])
     return rows
 
 

@@ -12,7 +12,7 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, OpenInterval, PostalCode, ServiceOffering, Structure
 
 __all__ = [
     "SERVICE_LABELS",
@@ -26,6 +26,7 @@ __all__ = [
     "DossierEventKind",
     "DossierStatus",
     "Fees",
+    "OpenInterval",
     "Operator",
     "PostalCode",
     "Role",

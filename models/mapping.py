@@ -169,3 +169,19 @@ class ServiceOffering(Base):
     location: Mapped[Any] = point_column()
 
     structure: Mapped[Structure] = relationship(back_populates="offerings")
+
+
+class OpenInterval(Base):
+    """When a structure is open in an ordinary week (minutes of the week, local time) and on public holidays
+    (minutes of the day), derived from its ``opening_hours`` by ``models.hours.weekly_intervals``; the zone is
+    the structure's, so that ``openAt`` compares each row with the instant in its own zone."""
+
+    __tablename__ = "open_intervals"
+
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True
+    )
+    holiday: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    start_minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    end_minute: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str] = mapped_column(String(40))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from geo.nearby import nearest_offerings
 from models import ServiceKind, ServiceOffering
 from models.errors import InvalidInput
+from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.places import Place, resolve_place
 
@@ -57,6 +59,7 @@ def nearby_offerings(
     *,
     max_radius_km: float,
     cap: int,
+    open_at: datetime | None = None,
 ) -> Page[NearbyOffering]:
     """A page of offerings within ``radius_km`` of the place, nearest first, ties by id."""
     radius = check_radius(radius_km, max_radius_km)
@@ -64,8 +67,19 @@ def nearby_offerings(
     keyset = _keyset(after)
     latitude, longitude = resolve_place(session, near)
     values = [k.value for k in kinds] if kinds else None
+    where, params = None, None
+    if open_at is not None:
+        where, params = open_at_clause("offering"), open_at_params(open_at, "openAt")
     hits = nearest_offerings(
-        session, latitude, longitude, radius, limit=limit + 1, kinds=values, after=keyset
+        session,
+        latitude,
+        longitude,
+        radius,
+        limit=limit + 1,
+        kinds=values,
+        after=keyset,
+        where=where,
+        where_params=params,
     )
     page = hits[:limit]
     return Page(

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from geo.bbox import BBox, within_bbox
 from models import ServiceKind, ServiceOffering, Structure
 from models.errors import InvalidInput
+from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
 
@@ -24,9 +26,11 @@ class StructureQuery:
     bbox: BBox | None = None
     updated_since: datetime | None = None
     operators_only: bool = False
+    open_at: datetime | None = None
 
 
-def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]]:
+def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The filter's conditions; the values of shared (cached) clauses go into ``params``."""
     conditions: list[ColumnElement[bool]] = []
     if query.kinds:
         # LIMIT 1 keeps SQLite 3.51 from turning EXISTS into a join, which returns a structure once per
@@ -52,6 +56,9 @@ def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]
         conditions.append(Structure.updated_at > query.updated_since)
     if query.operators_only:
         conditions.append(Structure.is_operator.is_(True))
+    if query.open_at is not None:
+        params.update(open_at_params(query.open_at, "filter.openAt"))
+        conditions.append(open_at_clause("structure"))
     return conditions
 
 
@@ -66,7 +73,8 @@ def list_structures(
     """A page of structures. Incremental sync (``updated_since``) pages by (updated_at, id), the rest by id."""
     limit = page_size(first, cap)
     dialect = session.get_bind().dialect.name
-    conditions = _conditions(query, dialect)
+    params: dict[str, Any] = {}
+    conditions = _conditions(query, dialect, params)
     by_update = query.updated_since is not None
 
     stmt: Select[Structure] = select(Structure).where(*conditions)
@@ -84,7 +92,7 @@ def list_structures(
             (last_id,) = decode_cursor(after, 1)
             stmt = stmt.where(Structure.id > _parse_id(last_id))
     order = (Structure.updated_at, Structure.id) if by_update else (Structure.id,)
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1), params))
     has_next = len(rows) > limit
     rows = rows[:limit]
     cursors = [
@@ -92,7 +100,9 @@ def list_structures(
     ]
     # Counting is most of the cost of a page on a large table: only when asked for.
     total = (
-        session.scalar(select(func.count()).select_from(Structure).where(*conditions)) if with_total else None
+        session.scalar(select(func.count()).select_from(Structure).where(*conditions), params)
+        if with_total
+        else None
     )
     return Page(rows, cursors, has_next, total)
 

@@ -10,6 +10,9 @@ import strawberry
 import models
 from app.context import Context
 from geo.bbox import BBox
+from models import hours
+from models.base import utcnow
+from models.errors import InvalidInput
 from resolvers import communes as commune_queries
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
@@ -97,6 +100,18 @@ class Commune:
         )
 
 
+@strawberry.type(
+    description="Open or closed at an instant, in the place's own time zone (Europe/Paris, Indian/Reunion, "
+    "Pacific/Noumea...)."
+)
+class OpeningStatus:
+    is_open: bool
+    next_change: datetime | None = strawberry.field(
+        description="When it next opens or closes, within the next 8 days; null when it never changes there."
+    )
+    time_zone: str = strawberry.field(description="IANA name used.")
+
+
 @strawberry.type(name="Structure", description="A digital-mediation place.")
 class StructureType(Node):
     row: strawberry.Private[models.Structure]
@@ -125,6 +140,23 @@ class StructureType(Node):
     @strawberry.field(description="OpenStreetMap opening_hours syntax.")
     def opening_hours(self) -> str | None:
         return self.row.opening_hours
+
+    @strawberry.field(
+        description="Null when the hours are missing or unreadable; at defaults to now. Public holidays count as "
+        "closed unless the hours say otherwise (PH)."
+    )
+    def opening_status(self, at: datetime | None = None) -> OpeningStatus | None:
+        instant = at or utcnow()
+        if instant.tzinfo is None:
+            raise InvalidInput(
+                "at", "at : attendu une date et heure ISO 8601 avec fuseau (ex. 2026-12-01T10:00:00Z)"
+            )
+        status = hours.opening_status(self.row.opening_hours, self.row.department_code, instant)
+        if status is None:
+            return None
+        return OpeningStatus(
+            is_open=status.is_open, next_change=status.next_change, time_zone=status.time_zone
+        )
 
     @strawberry.field
     def phone(self) -> str | None:
@@ -211,6 +243,9 @@ class StructureFilter:
         default=None, description="Incremental sync for data partners: ordered by (updatedAt, id)."
     )
     operators_only: bool | None = False
+    open_at: datetime | None = strawberry.field(
+        default=None, description="Open at that instant (places with unreadable hours are left out)."
+    )
 
     def to_query(self) -> structure_queries.StructureQuery:
         return structure_queries.StructureQuery(
@@ -220,6 +255,7 @@ class StructureFilter:
             bbox=self.bbox.to_bbox() if self.bbox else None,
             updated_since=self.updated_since,
             operators_only=bool(self.operators_only),
+            open_at=self.open_at,
         )
 
 
@@ -300,6 +336,7 @@ class MappingQuery:
         radius_km: float | None = 20.0,
         first: int | None = 20,
         after: str | None = None,
+        open_at: datetime | None = None,
     ) -> NearbyOfferingConnection:
         settings = info.context.settings
         page = await info.context.read(
@@ -311,6 +348,7 @@ class MappingQuery:
             after,
             max_radius_km=settings.nearby_max_radius_km,
             cap=settings.page_size_max,
+            open_at=open_at,
         )
         edges = [
             NearbyOfferingEdge(

@@ -39,13 +39,23 @@ REAL_FILES = [
 # permanences under the same (source, id), in two states: data-inclusion updates the 259 it dates later and
 # leaves the 1225 it dates the same ("stale"), so that re-importing both never flips them back and forth.
 # Its 240 "duplicate" ids are ids reused across sources (Hinaura 1003, siao 1003...): different places.
+# Warnings are mostly hours: French-style times rewritten, or hours that cannot be read (HOURS_UNREADABLE).
 FIRST_IMPORT = {
-    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0, 0),
+    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0, 14),
     "20230711-charente.json": ("lieux-v0.1-json", 188, 188, 0, 0, 0, 0),
     "20231003-bus-france-services-charente.json": ("lieux-v0.1-json", 12, 12, 0, 0, 0, 0),
-    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 0, 2, 1),
-    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 259, 1225, 0, 0),
+    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 0, 2, 38),
+    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 259, 1225, 0, 120),
     "liste-fs-20221201.csv": ("france-services-csv", 2683, 2657, 0, 0, 26, 5),
+}
+
+HOURS_UNREADABLE = {
+    "20230516-hub-du-sud-paca.json": 14,
+    "20230711-charente.json": 0,
+    "20231003-bus-france-services-charente.json": 0,
+    "cnfs-permanences-2022-07.json": 35,
+    "data-inclusion-lieux-2023-02.json": 118,
+    "liste-fs-20221201.csv": 4,
 }
 
 
@@ -105,6 +115,7 @@ def test_real_files_exact_counts_then_unchanged(db: Database) -> None:
 
     assert first.ok
     assert _counts(first) == FIRST_IMPORT
+    assert {Path(f.path).name: f.details["hours_unreadable"] for f in first.files} == HOURS_UNREADABLE
     assert calls[-1] == (10219, 10219)
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
     assert _count(db, Structure) == 8707

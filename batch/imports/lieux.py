@@ -55,6 +55,7 @@ from batch.imports.report import FileReport, ImportReport, Progress
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
+from resolvers.hours import refresh_open_intervals
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000
@@ -166,10 +167,10 @@ def _point_columns(latitude: float | None, longitude: float | None) -> dict[str,
     return {"latitude": point.latitude, "longitude": point.longitude, "location": point.location}
 
 
-def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
+def _insert_new(session: Session, places: list[Place], now: datetime) -> list[int]:
     """New structures and their offerings, in two multi-row INSERTs rather than one statement per object."""
     if not places:
-        return
+        return []
     structures = [
         {
             "source": place.source,
@@ -203,6 +204,7 @@ def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
     ]
     if offerings:
         session.execute(insert(ServiceOffering.metadata.tables[ServiceOffering.__tablename__]), offerings)
+    return list(ids.values())
 
 
 # Settled by ``locate`` from the communes table rather than published by the producer.
@@ -280,6 +282,7 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
     default_source = DEFAULT_SOURCES[parsed.format]
     places: list[Place] = []
     first_seen: dict[tuple[str, str], int] = {}
+    report.details["hours_unreadable"] = 0
     for record in parsed.records:
         raw_id = clean.one_line(record.data.get("id_fs" if "id_fs" in record.data else "id"), 200)
         if record.problem is not None:
@@ -302,6 +305,7 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
         first_seen[key] = record.row
         for warning in place.warnings:
             report.warn(record.row, place.source_id, warning)
+        report.details["hours_unreadable"] += place.hours_unreadable
         places.append(place)
     return places
 
@@ -340,6 +344,7 @@ def _write(session: Session, places: list[Place], report: FileReport, cursor: _C
     now = utcnow()
     existing = _existing(session, places)
     pending: list[Place] = []
+    written: list[int] = []  # their hours or département may have changed: open intervals to redo
     for place in places:
         cursor.row = place.row
         row = existing.get((place.source, place.source_id))
@@ -354,18 +359,20 @@ def _write(session: Session, places: list[Place], report: FileReport, cursor: _C
             _update_structure(row, place)
             row.updated_at = now
             report.updated += 1
+            written.append(row.id)
         cursor.done += 1
         if cursor.done % FLUSH_EVERY == 0:
             cursor.row = None
-            _insert_new(session, pending, now)
+            written += _insert_new(session, pending, now)
             pending = []
             session.flush()
             cursor.flushed = cursor.done
         if cursor.done % PROGRESS_EVERY == 0:
             tick(cursor.done)
     cursor.row = None
-    _insert_new(session, pending, now)
+    written += _insert_new(session, pending, now)
     session.flush()
+    refresh_open_intervals(session, written)
     cursor.flushed = cursor.done
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batch.imports import clean, vocab
-from batch.imports.hours import UnreadableHours, opening_hours
+from batch.imports.hours import UnreadableHours, opening_hours, osm_hours
 from batch.imports.readers import (
     FORMAT_FRANCE_SERVICES,
     FORMAT_V0_CSV,
@@ -24,6 +24,7 @@ from batch.imports.readers import (
 )
 from geo.points import valid_point
 from models.enums import Fees, ServiceKind
+from models.hours import readable
 from models.standard import EXTRA_FIELDS
 
 # The source of rows that do not name one. Both versions of the national standard share one default, so
@@ -81,6 +82,7 @@ class Place:
     modalities: str | None
     carnet: bool
     warnings: list[str] = field(default_factory=list)
+    hours_unreadable: bool = False
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -169,14 +171,19 @@ def _point(data: dict[str, Any], warnings: list[str]) -> tuple[float | None, flo
     return lat, lon
 
 
-def _common_columns(data: dict[str, Any], name: str, postal: str | None) -> dict[str, Any]:
+def _common_columns(
+    data: dict[str, Any], name: str, postal: str | None, warnings: list[str]
+) -> dict[str, Any]:
+    hours = osm_hours(clean.text(data.get("horaires")))
+    if hours.warning:
+        warnings.append(hours.warning)
     return {
         "name": name,
         "street": clean.one_line(data.get("adresse"), LIMITS["street"]) or "",
         "address_complement": clean.one_line(data.get("complement_adresse"), LIMITS["address_complement"]),
         "postal_code": postal or "",
         "city": clean.one_line(data.get("commune"), LIMITS["city"]) or "",
-        "opening_hours": clean.text(data.get("horaires")),
+        "opening_hours": hours.value,
         "phone": clean.one_line(data.get("telephone"), LIMITS["phone"]),
         "website": clean.joined(clean.contacts(data.get("site_web"), urls=True), LIMITS["website"]),
         "pivot": clean.pivot(data.get("pivot")),
@@ -184,6 +191,10 @@ def _common_columns(data: dict[str, Any], name: str, postal: str | None) -> dict
         "description": clean.text(data.get("presentation_detail")),
         "source_updated_on": clean.day(data.get("date_maj")),
     }
+
+
+def _unreadable(columns: dict[str, Any]) -> bool:
+    return bool(columns["opening_hours"]) and not readable(columns["opening_hours"])
 
 
 def _standard(fields: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -201,7 +212,7 @@ def from_v1(record: Record, default_source: str) -> Place:
     source, source_id, name = _identity(data, "id", "nom", default_source)
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
     lat, lon = _point(data, warnings)
-    columns = _common_columns(data, name, postal)
+    columns = _common_columns(data, name, postal, warnings)
     emails = clean.contacts(data.get("courriels") or data.get("courriel"))
     multi = {
         name: _pipe_values(data.get(name))
@@ -238,6 +249,7 @@ def from_v1(record: Record, default_source: str) -> Place:
         modalities=clean.joined(multi["modalites_accompagnement"], LIMITS["modalities"]),
         carnet=vocab.mentions_carnet(labels),
         warnings=warnings,
+        hours_unreadable=_unreadable(columns),
     )
 
 
@@ -272,7 +284,7 @@ def from_v0(record: Record, default_source: str) -> Place:
     source, source_id, name = _identity(data, "id", "nom", default_source)
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
     lat, lon = _point(data, warnings)
-    columns = _common_columns(data, name, postal)
+    columns = _common_columns(data, name, postal, warnings)
     fields: dict[str, list[str]] = {name: [] for name in EXTRA_FIELDS}
 
     services = vocab.split_labels(clean.text(data.get("services")) or "", vocab.SERVICE_KEYS)
@@ -350,11 +362,13 @@ def from_v0(record: Record, default_source: str) -> Place:
         modalities=clean.joined(fields["modalites_accompagnement"], LIMITS["modalities"]),
         carnet=carnet,
         warnings=warnings,
+        hours_unreadable=_unreadable(columns),
     )
 
 
 def from_france_services(record: Record, default_source: str) -> Place:
     data, warnings = record.data, list[str]()
+    unreadable = False
     source, source_id, name = _identity(data, "id_fs", "lib_fs", default_source)
     postal, insee = _locality(data, "code_postal", "insee_com", warnings)
     lat, lon = _point(data, warnings)
@@ -362,7 +376,7 @@ def from_france_services(record: Record, default_source: str) -> Place:
         hours = opening_hours(data)
     except UnreadableHours as exc:
         warnings.append(str(exc))
-        hours = None
+        hours, unreadable = None, True
     roaming = clean.one_line(data.get("itinerance"))
     standard = {
         **FRANCE_SERVICES_STANDARD,
@@ -400,6 +414,7 @@ def from_france_services(record: Record, default_source: str) -> Place:
         modalities="|".join(FRANCE_SERVICES_STANDARD["modalites_accompagnement"]),
         carnet=False,
         warnings=warnings,
+        hours_unreadable=unreadable,
     )
 
 
