@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.settings import Settings
+from schema.beneficiary import BeneficiaryQuery
 from schema.dossiers import DossierMutation, DossierQuery
 from schema.extensions import DomainErrors, mask_errors
 from schema.mapping import MappingQuery
@@ -28,7 +29,7 @@ from schema.operators import OperatorQuery
 from schema.rules import OncePerDocument
 from schema.suggestions import SuggestionQuery
 
-Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery))
+Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery))
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 
