@@ -5,6 +5,7 @@ from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
     SERVICE_LABELS,
     ArchiveReason,
+    DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
@@ -18,6 +19,7 @@ __all__ = [
     "ArchiveReason",
     "Base",
     "Commune",
+    "DeclineReason",
     "Dossier",
     "DossierEvent",
     "DossierEventKind",

@@ -15,7 +15,7 @@ from resolvers.dossiers import find_by_name_and_carnet
 from resolvers.ratelimit import Limiter
 
 # While nobody holds the dossier (back in the coordinators' queue), no place is shown.
-NO_HOLDER: frozenset[DossierStatus] = frozenset()
+NO_HOLDER = frozenset({DossierStatus.RETURNED})
 
 
 @dataclass(frozen=True)

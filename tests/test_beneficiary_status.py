@@ -135,3 +135,14 @@ def test_nothing_of_it_in_logs(gql: GQL, place: int, caplog: pytest.LogCaptureFi
         line = record.getMessage() + str(record.args or "")
         for secret in (NAME, CARNET, "ndiayelefevre", "Lefèvre"):
             assert secret not in line, f"{record.name}: {line[:200]}"
+
+
+def test_no_place_while_returned(gql: GQL, db: Database) -> None:
+    with db.write() as session:
+        home = factories.structure(session, "Maison", operator=True)
+        factories.dossier(session, home.id, carnet=CARNET, last_name=NAME, status=DossierStatus.RETURNED)
+    assert status(gql, NAME, CARNET) == {
+        "__typename": "BeneficiaryStatus",
+        "status": "RETURNED",
+        "structure": None,
+    }
