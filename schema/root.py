@@ -27,9 +27,12 @@ from schema.extensions import DomainErrors, mask_errors
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
 from schema.rules import OncePerDocument
+from schema.statistics import StatisticsQuery
 from schema.suggestions import SuggestionQuery
 
-Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery))
+Query = merge_types(
+    "Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery, StatisticsQuery)
+)
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 

@@ -40,10 +40,6 @@ STILL_TO_BUILD: set[str] = {
     "missing field DossierCounts.overdue",
     "missing field StructureSuggestion.waitingDossiers",
     "missing field StructureSuggestion.medianDaysToTakeInCharge",
-    "missing type ReasonCount",
-    "missing type ReorientationFlow",
-    "missing type StructureStatistics",
-    "missing type NetworkStatistics",
     "missing type StructurePayload",
     "missing type StructureResult",
     "missing argument Query.nearbyOfferings(openAt)",
@@ -51,7 +47,6 @@ STILL_TO_BUILD: set[str] = {
     "missing argument Query.nearbyOfferings(specificSupport)",
     "missing field Query.communes",
     "missing argument Query.dossiers(minDaysInStatus)",
-    "missing field Query.statistics",
     "missing field Mutation.setAcceptingOrientations",
 }
 
