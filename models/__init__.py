@@ -12,7 +12,7 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
 from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ArchiveReason",
     "Base",
     "Commune",
+    "CommuneSearchKey",
     "DeclineReason",
     "Dossier",
     "DossierEvent",

@@ -30,7 +30,6 @@ STILL_TO_BUILD: set[str] = {
     "missing type SpecificSupport",
     "missing type AccessMode",
     "missing type SupportMode",
-    "missing type Commune",
     "missing input field StructureFilter.publics",
     "missing input field StructureFilter.specificSupport",
     "missing input field StructureFilter.openAt",
@@ -45,7 +44,6 @@ STILL_TO_BUILD: set[str] = {
     "missing argument Query.nearbyOfferings(openAt)",
     "missing argument Query.nearbyOfferings(publics)",
     "missing argument Query.nearbyOfferings(specificSupport)",
-    "missing field Query.communes",
     "missing argument Query.dossiers(minDaysInStatus)",
     "missing field Mutation.setAcceptingOrientations",
 }

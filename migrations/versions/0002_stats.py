@@ -1,7 +1,7 @@
 """Anonymous statistics records of purged dossiers; an index to read the history by period.
 
 Revision ID: 0002_stats
-Revises: 0002_follow
+Revises: 0002_places
 Create Date: 2026-11-28
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision: str = "0002_stats"
-down_revision: str | None = "0002_follow"
+down_revision: str | None = "0002_places"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
