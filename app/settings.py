@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
     nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="a dossier archived longer than this is purged; only anonymous statistics remain",
+    )
     spatialite_library: str = "mod_spatialite"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
