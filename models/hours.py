@@ -212,3 +212,9 @@ def opening_status(expression: str | None, department_code: str | None, at: date
             next_change = begin.astimezone(UTC)
             break
     return Status(is_open, next_change, zone)
+
+
+def local_moment_fr(at: datetime, department_code: str | None) -> str:
+    """« 15/12/2026 à 09:00 », in the place's own time zone (messages to operators)."""
+    local = at.astimezone(ZoneInfo(time_zone_of(department_code)))
+    return local.strftime("%d/%m/%Y à %H:%M")

@@ -23,10 +23,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.base import Base, UTCDateTime, utcnow
+from models.hours import local_moment_fr
 
 
 def point_column() -> Any:
@@ -144,9 +149,47 @@ class Structure(Base):
     standard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its source stopped publishing it (a snapshot import): only partners asking includeClosed see it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A member pausing new orientations, until a date or (None) until it resumes.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     offerings: Mapped[list[ServiceOffering]] = relationship(
         back_populates="structure", cascade="all, delete-orphan", order_by="ServiceOffering.id"
+    )
+
+
+def accepting_orientations(structure: Structure, now: datetime) -> bool:
+    """A member, open, and not paused (a pause past its ``until`` is over by itself)."""
+    return (
+        structure.is_operator
+        and structure.closed_at is None
+        and not (structure.paused and (structure.paused_until is None or structure.paused_until > now))
+    )
+
+
+def pause_message(structure: Structure, field: str) -> str:
+    """Why a structure takes no orientation now, naming the field and, for a pause, until when."""
+    if not structure.is_operator:
+        return f"{field} : « {structure.name} » n'est pas membre de la plateforme et ne reçoit pas d'orientations"
+    if structure.closed_at is not None:
+        return f"{field} : « {structure.name} » est fermé (sa source ne le publie plus)"
+    if structure.paused_until is not None:
+        until = local_moment_fr(structure.paused_until, structure.department_code)
+        return f"{field} : « {structure.name} » ne prend pas de nouvelles orientations jusqu'au {until}"
+    return f"{field} : « {structure.name} » ne prend pas de nouvelles orientations jusqu'à nouvel ordre"
+
+
+def accepting_orientations_sql(now: datetime) -> ColumnElement[bool]:
+    """``accepting_orientations`` as a condition on structures."""
+    return and_(
+        Structure.is_operator.is_(True),
+        Structure.closed_at.is_(None),
+        or_(
+            Structure.paused.is_(False),
+            and_(Structure.paused_until.is_not(None), Structure.paused_until <= now),
+        ),
     )
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from geo.nearby import nearest_offerings
-from models import ServiceKind, ServiceOffering
+from models import ServiceKind, ServiceOffering, Structure
 from models.errors import InvalidInput
 from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -45,6 +46,16 @@ def _keyset(after: str | None) -> tuple[float, int] | None:
     return float(distance), pk
 
 
+@functools.cache
+def structure_filter(open_at: bool) -> ColumnElement[bool]:
+    """Offerings whose structure is shown on the map (not closed), narrowed by the filters asked; built once
+    per shape, values as parameters (``geo.nearby`` caches its statements by this clause)."""
+    conditions = [Structure.id == ServiceOffering.structure_id, Structure.closed_at.is_(None)]
+    if open_at:
+        conditions.append(open_at_clause("structure"))
+    return exists(select(Structure.id).where(*conditions))
+
+
 def kinds_condition(kinds: Sequence[ServiceKind] | None) -> list[ColumnElement[bool]]:
     return [ServiceOffering.kind.in_([k.value for k in kinds])] if kinds else []
 
@@ -67,9 +78,8 @@ def nearby_offerings(
     keyset = _keyset(after)
     latitude, longitude = resolve_place(session, near)
     values = [k.value for k in kinds] if kinds else None
-    where, params = None, None
-    if open_at is not None:
-        where, params = open_at_clause("offering"), open_at_params(open_at, "openAt")
+    params = open_at_params(open_at, "openAt") if open_at is not None else {}
+    where = structure_filter(open_at is not None)
     hits = nearest_offerings(
         session,
         latitude,

@@ -12,8 +12,11 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
-from models import ServiceKind, ServiceOffering, Structure
-from models.errors import InvalidInput
+from models import ServiceKind, ServiceOffering, Structure, utcnow
+from models.errors import InvalidInput, NotAllowed, NotFound
+from models.mapping import accepting_orientations
+from resolvers.auth import Actor
+from resolvers.dossiers import require_actor
 from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
@@ -27,6 +30,7 @@ class StructureQuery:
     updated_since: datetime | None = None
     operators_only: bool = False
     open_at: datetime | None = None
+    include_closed: bool = False
 
 
 def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> list[ColumnElement[bool]]:
@@ -56,6 +60,8 @@ def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> 
         conditions.append(Structure.updated_at > query.updated_since)
     if query.operators_only:
         conditions.append(Structure.is_operator.is_(True))
+    if not query.include_closed:
+        conditions.append(Structure.closed_at.is_(None))
     if query.open_at is not None:
         params.update(open_at_params(query.open_at, "filter.openAt"))
         conditions.append(open_at_clause("structure"))
@@ -141,3 +147,57 @@ def offerings_by_structure_ids(session: Session, ids: Sequence[int]) -> list[lis
     for offering in session.scalars(stmt):
         grouped[offering.structure_id].append(offering)
     return [grouped.get(i, []) for i in ids]
+
+
+# ---------- pausing new orientations ----------
+
+
+def set_accepting_orientations(
+    session: Session,
+    actor: Actor | None,
+    structure_pk: int,
+    accepting: bool,
+    until: datetime | None,
+    now: datetime | None = None,
+) -> Structure:
+    """A member pauses (until a date, or until it resumes) or resumes new orientations.
+
+    Its own operators or a coordinator; anyone else gets NotAllowed. ``until`` goes with a pause only, and
+    must be in the future; past it, the structure accepts again by itself (``accepting_orientations``).
+    """
+    actor = require_actor(actor)
+    now = now or utcnow()
+    structure = session.get(Structure, structure_pk)
+    if structure is None:
+        raise NotFound("structureId : structure introuvable")
+    if not (actor.is_coordinator or actor.structure_id == structure.id):
+        raise NotAllowed(
+            "Seuls les opérateurs de cette structure et la coordination peuvent suspendre ses orientations."
+        )
+    if not structure.is_operator:
+        raise InvalidInput(
+            "structureId",
+            f"structureId : « {structure.name} » n'est pas membre de la plateforme et ne reçoit pas d'orientations",
+        )
+    if until is not None:
+        if accepting:
+            raise InvalidInput(
+                "until", "until : une date de reprise ne va qu'avec une pause (accepting: false)"
+            )
+        if until.tzinfo is None:
+            raise InvalidInput(
+                "until",
+                "until : attendu une date et heure ISO 8601 avec fuseau (ex. 2026-12-15T09:00:00+01:00)",
+            )
+        if until <= now:
+            raise InvalidInput(
+                "until", "until : attendu une date à venir (la pause reprend d'elle-même à cette date)"
+            )
+    structure.paused = not accepting
+    structure.paused_until = until if not accepting else None
+    session.flush()
+    return structure
+
+
+def is_accepting(structure: Structure, now: datetime | None = None) -> bool:
+    return accepting_orientations(structure, now or utcnow())

@@ -12,12 +12,13 @@ from app.context import Context
 from geo.bbox import BBox
 from models import hours
 from models.base import utcnow
-from models.errors import InvalidInput
+from models.errors import DomainError, InvalidInput
 from resolvers import communes as commune_queries
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
-from resolvers.ids import maybe_global_id, to_global_id
+from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from resolvers.places import Place
+from schema.errors import InvalidInputError, NotAllowedError, NotFoundError, to_error
 from schema.node import Node, PageInfo, selects
 
 if TYPE_CHECKING:
@@ -158,6 +159,19 @@ class StructureType(Node):
             is_open=status.is_open, next_change=status.next_change, time_zone=status.time_zone
         )
 
+    @strawberry.field(
+        description="A member that currently takes new orientations (false for non-members, closed places and "
+        "paused members; a pause with an end date is over by itself then)."
+    )
+    def accepting_orientations(self) -> bool:
+        return models.mapping.accepting_orientations(self.row, utcnow())
+
+    @strawberry.field(
+        description="Its source stopped publishing it; closed places appear only where includeClosed is asked."
+    )
+    def closed_at(self) -> datetime | None:
+        return self.row.closed_at
+
     @strawberry.field
     def phone(self) -> str | None:
         return self.row.phone
@@ -246,6 +260,9 @@ class StructureFilter:
     open_at: datetime | None = strawberry.field(
         default=None, description="Open at that instant (places with unreadable hours are left out)."
     )
+    include_closed: bool | None = strawberry.field(
+        default=False, description="Partners' sync asks for closed places too, to remove them."
+    )
 
     def to_query(self) -> structure_queries.StructureQuery:
         return structure_queries.StructureQuery(
@@ -256,6 +273,7 @@ class StructureFilter:
             updated_since=self.updated_since,
             operators_only=bool(self.operators_only),
             open_at=self.open_at,
+            include_closed=bool(self.include_closed),
         )
 
 
@@ -371,3 +389,36 @@ class MappingQuery:
     async def communes(self, info: Info, search: str, first: int | None = 10) -> list[Commune]:
         rows = await info.context.read(commune_queries.search_communes, search, first)
         return [Commune.of(r) for r in rows]
+
+
+@strawberry.type
+class StructurePayload:
+    structure: StructureType
+
+
+StructureResult = Annotated[
+    StructurePayload | NotAllowedError | NotFoundError | InvalidInputError,
+    strawberry.union("StructureResult"),
+]
+
+
+@strawberry.type
+class MappingMutation:
+    @strawberry.mutation(
+        description="A member pauses (accepting: false, until a date or until it resumes) or resumes new "
+        "orientations; its operators or a coordinator. Paused, it is not suggested and orienting to it is "
+        "refused with the date."
+    )
+    async def set_accepting_orientations(
+        self, info: Info, structure_id: strawberry.ID, accepting: bool, until: datetime | None = None
+    ) -> StructureResult:
+        try:
+            pk = from_global_id(structure_id, "Structure", "structureId")
+            row = await info.context.write(
+                structure_queries.set_accepting_orientations, info.context.actor, pk, accepting, until
+            )
+        except DomainError as exc:
+            error = to_error(exc)
+            assert isinstance(error, NotAllowedError | NotFoundError | InvalidInputError)
+            return error
+        return StructurePayload(structure=StructureType.of(row))
