@@ -14,9 +14,10 @@ from models.errors import DomainError
 from resolvers import dossiers as use_cases
 from resolvers import structures as structure_queries
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
+from schema.counts import DossierCounts
+from schema.enums import ArchiveReason, DossierEventKind, DossierStatus, ServiceKind
 from schema.errors import (
     ConflictError,
-    DossierStatus,
     InvalidInputError,
     InvalidTransitionError,
     NotAllowedError,
@@ -24,31 +25,10 @@ from schema.errors import (
     RateLimitedError,
     to_error,
 )
-from schema.mapping import ServiceKind, StructureType
+from schema.mapping import StructureType
 from schema.node import Node, PageInfo, selects
 
 Info = strawberry.Info[Context, None]
-
-ArchiveReason = strawberry.enum(models.ArchiveReason, name="ArchiveReason")
-DossierEventKind = strawberry.enum(models.DossierEventKind, name="DossierEventKind")
-
-
-@strawberry.type
-class DossierCounts:
-    oriented: int
-    taken_in_charge: int
-    archived: int
-
-    @classmethod
-    def of(cls, counts: use_cases.Counts) -> DossierCounts:
-        return cls(oriented=counts.oriented, taken_in_charge=counts.taken_in_charge, archived=counts.archived)
-
-
-async def structure_dossier_counts(info: Info, structure_id: int) -> DossierCounts | None:
-    if not use_cases.can_see_counts(info.context.actor, structure_id):
-        return None
-    counts = await info.context.loader("dossier_counts", use_cases.counts_by_structure_ids).load(structure_id)
-    return DossierCounts.of(counts)
 
 
 async def _structure(info: Info, pk: int | None) -> StructureType | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,19 +13,11 @@ from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
 from resolvers.ids import maybe_global_id, to_global_id
 from resolvers.places import Place
+from schema.counts import DossierCounts, structure_dossier_counts
+from schema.enums import Fees, ServiceKind
 from schema.node import Node, PageInfo, selects
 
-if TYPE_CHECKING:
-    from schema.dossiers import DossierCounts
-
 Info = strawberry.Info[Context, None]
-
-ServiceKind = strawberry.enum(
-    models.ServiceKind,
-    name="ServiceKind",
-    description="The nine services of the national standard for digital-mediation places (v1.0.2).",
-)
-Fees = strawberry.enum(models.Fees, name="Fees")
 
 
 @strawberry.type(description="A point in WGS84.")
@@ -134,11 +125,7 @@ class StructureType(Node):
         return [ServiceOfferingType.of(o) for o in rows]
 
     @strawberry.field(description="Only for this structure's operators and coordinators, else null.")
-    async def dossier_counts(
-        self, info: Info
-    ) -> Annotated[DossierCounts, strawberry.lazy("schema.dossiers")] | None:
-        from schema.dossiers import structure_dossier_counts
-
+    async def dossier_counts(self, info: Info) -> DossierCounts | None:
         return await structure_dossier_counts(info, self.row.id)
 
 

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import strawberry
 
-import models
 from app.context import Context
 from resolvers import structures as structure_queries
 from resolvers.ids import to_global_id
+from schema.enums import Role
 from schema.mapping import StructureType
 
 Info = strawberry.Info[Context, None]
-
-Role = strawberry.enum(models.Role, name="Role")
 
 
 @strawberry.type(name="Operator", description="The person calling the API.")

@@ -8,7 +8,8 @@ from app.context import Context
 from resolvers import suggestions as suggestion_queries
 from resolvers.dossiers import require_actor
 from resolvers.ids import from_global_id
-from schema.mapping import ServiceKind, StructureType
+from schema.enums import ServiceKind
+from schema.mapping import StructureType
 
 Info = strawberry.Info[Context, None]
 
