@@ -24,5 +24,5 @@ class DossierCounts:
 async def structure_dossier_counts(info: Info, structure_id: int) -> DossierCounts | None:
     if not use_cases.can_see_counts(info.context.actor, structure_id):
         return None
-    counts = await info.context.loader("dossier_counts", use_cases.counts_by_structure_ids).load(structure_id)
+    counts = await info.context.loaders.dossier_counts.load(structure_id)
     return DossierCounts.of(counts)

@@ -12,7 +12,6 @@ import models
 from app.context import Context
 from models.errors import DomainError
 from resolvers import dossiers as use_cases
-from resolvers import structures as structure_queries
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from schema.counts import DossierCounts
 from schema.enums import ArchiveReason, DossierEventKind, DossierStatus, ServiceKind
@@ -34,7 +33,7 @@ Info = strawberry.Info[Context, None]
 async def _structure(info: Info, pk: int | None) -> StructureType | None:
     if pk is None:
         return None
-    row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+    row = await info.context.loaders.structure.load(pk)
     return StructureType.of(row) if row else None
 
 
@@ -134,9 +133,7 @@ class DossierType(Node):
 
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
-        events = await info.context.loader("dossier_events", use_cases.events_by_dossier_ids).load(
-            self.row.id
-        )
+        events = await info.context.loaders.dossier_events.load(self.row.id)
         return [DossierEventType(row=e) for e in events]
 
 

@@ -119,9 +119,7 @@ class StructureType(Node):
 
     @strawberry.field
     async def offerings(self, info: Info) -> list[ServiceOfferingType]:
-        rows = await info.context.loader(
-            "offerings_by_structure", structure_queries.offerings_by_structure_ids
-        ).load(self.row.id)
+        rows = await info.context.loaders.offerings_by_structure.load(self.row.id)
         return [ServiceOfferingType.of(o) for o in rows]
 
     @strawberry.field(description="Only for this structure's operators and coordinators, else null.")
@@ -147,9 +145,7 @@ class ServiceOfferingType(Node):
 
     @strawberry.field
     async def structure(self, info: Info) -> StructureType:
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
-            self.row.structure_id
-        )
+        row = await info.context.loaders.structure.load(self.row.structure_id)
         assert row is not None, "an offering always has its structure (foreign key)"
         return StructureType.of(row)
 
@@ -223,7 +219,7 @@ class MappingQuery:
         pk = maybe_global_id(id, "Structure")
         if pk is None:
             return None
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+        row = await info.context.loaders.structure.load(pk)
         return StructureType.of(row) if row else None
 
     @strawberry.field(description="Structures, filtered, in pages (keyset cursors).")
