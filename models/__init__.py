@@ -3,7 +3,6 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
-    SERVICE_LABELS,
     ArchiveReason,
     DossierEventKind,
     DossierStatus,
@@ -12,6 +11,7 @@ from models.enums import (
     ServiceKind,
 )
 from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.standard import SERVICE_LABELS
 
 __all__ = [
     "SERVICE_LABELS",

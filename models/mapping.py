@@ -6,6 +6,7 @@ Every located row keeps its point twice: ``latitude``/``longitude`` for reading,
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -31,6 +32,12 @@ def point_column() -> Any:
     return deferred(
         mapped_column(Geometry(geometry_type="POINT", srid=4326, spatial_index=True), nullable=True)
     )
+
+
+# The one pattern of an INSEE commune code (2A/2B in Corsica; no "20"; overseas 97x/98x) and of a postal
+# code: the map, the dossiers, the importers and the exports all read these.
+INSEE_COMMUNE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
+POSTAL_CODE = re.compile(r"\d{5}")
 
 
 def department_of(commune_code: str | None) -> str | None:
