@@ -4,6 +4,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
     ArchiveReason,
+    DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
@@ -18,6 +19,7 @@ __all__ = [
     "ArchiveReason",
     "Base",
     "Commune",
+    "DeclineReason",
     "Dossier",
     "DossierEvent",
     "DossierEventKind",

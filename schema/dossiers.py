@@ -14,7 +14,7 @@ from models.errors import DomainError
 from resolvers import dossiers as use_cases
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from schema.counts import DossierCounts
-from schema.enums import ArchiveReason, DossierEventKind, DossierStatus, ServiceKind
+from schema.enums import ArchiveReason, DeclineReason, DossierEventKind, DossierStatus, ServiceKind
 from schema.errors import (
     ConflictError,
     InvalidInputError,
@@ -71,6 +71,10 @@ class DossierEventType:
     @strawberry.field
     def archive_reason(self) -> ArchiveReason | None:  # type: ignore[valid-type]
         return models.ArchiveReason(self.row.archive_reason) if self.row.archive_reason else None
+
+    @strawberry.field
+    def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
+        return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
     @strawberry.field
     def note(self) -> str | None:
@@ -130,6 +134,10 @@ class DossierType(Node):
     @strawberry.field
     def archive_reason(self) -> ArchiveReason | None:  # type: ignore[valid-type]
         return models.ArchiveReason(self.row.archive_reason) if self.row.archive_reason else None
+
+    @strawberry.field(description="RETURNED after a decline: the reason the structure gave.")
+    def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
+        return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
@@ -299,6 +307,23 @@ class DossierMutation:
         except DomainError as exc:
             return to_error(exc)
         return await _act(info, use_cases.archive, pk, reason, note, expected_version)
+
+    @strawberry.mutation(
+        description="The structure an ORIENTED dossier was sent to gives it back to the coordinators, with a reason."
+    )
+    async def decline_dossier(
+        self,
+        info: Info,
+        dossier_id: strawberry.ID,
+        reason: DeclineReason,  # type: ignore[valid-type]
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> DossierResult:
+        try:
+            pk = _pk(dossier_id, "Dossier", "dossierId")
+        except DomainError as exc:
+            return to_error(exc)
+        return await _act(info, use_cases.decline, pk, reason, note, expected_version)
 
     @strawberry.mutation(
         description="« Je récupère son dossier » by NAME + N° CARNET. Once per request; failed tries are limited."

@@ -17,6 +17,7 @@ Fees = strawberry.enum(models.Fees, name="Fees")
 DossierStatus = strawberry.enum(models.DossierStatus, name="DossierStatus")
 ArchiveReason = strawberry.enum(models.ArchiveReason, name="ArchiveReason")
 DossierEventKind = strawberry.enum(models.DossierEventKind, name="DossierEventKind")
+DeclineReason = strawberry.enum(models.DeclineReason, name="DeclineReason")
 Role = strawberry.enum(models.Role, name="Role")
 
 
