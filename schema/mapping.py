@@ -9,6 +9,7 @@ import strawberry
 import models
 from app.context import Context
 from geo.bbox import BBox
+from geo.nearby import DEFAULT_RADIUS_KM
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
 from resolvers.ids import maybe_global_id, to_global_id
@@ -260,7 +261,7 @@ class MappingQuery:
         info: Info,
         near: PlaceInput,
         kinds: list[ServiceKind] | None = None,  # type: ignore[valid-type]
-        radius_km: float | None = 20.0,
+        radius_km: float | None = DEFAULT_RADIUS_KM,
         first: int | None = 20,
         after: str | None = None,
     ) -> NearbyOfferingConnection:
@@ -269,7 +270,7 @@ class MappingQuery:
             nearby_queries.nearby_offerings,
             near.to_place(),
             kinds,
-            20.0 if radius_km is None else radius_km,
+            DEFAULT_RADIUS_KM if radius_km is None else radius_km,
             first,
             after,
             max_radius_km=settings.nearby_max_radius_km,
