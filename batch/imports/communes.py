@@ -28,10 +28,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.database import Database
 from batch.imports import clean
 from batch.imports.readers import FileRefused, Record, decode, read_csv, read_json_array
 from batch.imports.report import FileReport, ImportReport, Progress
+from batch.sessions import Sessions
 from geo.points import point_element, valid_point
 from models import Commune, PostalCode
 from models.mapping import department_of
@@ -219,7 +219,7 @@ def _write(session: Session, merged: _Merged) -> None:
 
 
 def import_communes(
-    db: Database, laposte_csv: Path, decoupage_json: Path | None = None, *, progress: Progress | None = None
+    db: Sessions, laposte_csv: Path, decoupage_json: Path | None = None, *, progress: Progress | None = None
 ) -> ImportReport:
     """Import communes and postal codes; both files in one all-or-nothing transaction."""
     laposte = FileReport(path=str(laposte_csv))
