@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
-from models.errors import DomainError
+from models.errors import TooManyFeatures
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
@@ -210,18 +210,6 @@ def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:
 
 
 # ---------- GeoJSON ----------
-
-
-class TooManyFeatures(DomainError):
-    code = "TOO_MANY_FEATURES"
-
-    def __init__(self, matched: int, limit: int) -> None:
-        super().__init__(
-            f"{matched} lieux correspondent, au plus {limit} par requête : zoomez sur la carte "
-            "(bbox plus petite) ou filtrez par kinds"
-        )
-        self.matched = matched
-        self.limit = limit
 
 
 def structures_geojson(
