@@ -11,7 +11,7 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
 from models.standard import SERVICE_LABELS
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "ArchiveReason",
     "Base",
     "Commune",
+    "CommuneSearchKey",
     "DeclineReason",
     "Dossier",
     "DossierEvent",
