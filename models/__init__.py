@@ -13,9 +13,12 @@ from models.enums import (
 )
 from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
 from models.standard import SERVICE_LABELS
+from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AnonymousDossier",
+    "AnonymousStep",
     "ArchiveReason",
     "Base",
     "Commune",
