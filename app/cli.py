@@ -266,7 +266,7 @@ def parser() -> argparse.ArgumentParser:
     lieux.add_argument(
         "--allow-mass-close",
         action="store_true",
-        help=f"let a snapshot close more than {lieux_rules.MASS_CLOSE_SHARE:.0%} of a source's places",
+        help=f"let a snapshot close more than {lieux_rules.MASS_CLOSE_SHARE:.0%}% of a source's places",
     )
     lieux.set_defaults(fn=cmd_import_lieux)
     communes = imp.add_parser(

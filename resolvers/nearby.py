@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from geo.nearby import nearest_offerings
+from geo.nearby import check_radius, nearest_offerings
 from models import ServiceKind, ServiceOffering, Structure
 from models.errors import InvalidInput
 from resolvers.hours import open_at_clause, open_at_params
@@ -23,16 +22,6 @@ from resolvers.places import Place, resolve_place
 class NearbyOffering:
     offering: ServiceOffering
     distance_km: float
-
-
-def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm") -> float:
-    if not (math.isfinite(radius_km) and 0 < radius_km <= max_radius_km):
-        raise InvalidInput(
-            field,
-            f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
-            f"reçu {radius_km:g}",
-        )
-    return radius_km
 
 
 def _keyset(after: str | None) -> tuple[float, int] | None:

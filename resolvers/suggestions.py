@@ -33,13 +33,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.nearby import offerings_within
+from geo.nearby import check_radius, offerings_within
 from models import Commune, Dossier, DossierStatus, ServiceKind, ServiceOffering, Structure, utcnow
 from models.errors import InvalidInput, NotFound
 from models.mapping import accepting_orientations_sql
 from resolvers.auth import Actor
 from resolvers.dossiers import get_visible_dossier, require_actor
-from resolvers.nearby import check_radius, kinds_condition
+from resolvers.nearby import kinds_condition
 from resolvers.pagination import page_size
 from resolvers.statistics import structure_medians
 

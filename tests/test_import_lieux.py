@@ -19,7 +19,7 @@ from batch.imports import ImportReport, clean, import_communes, import_lieux, li
 from batch.imports.hours import day_ranges, opening_hours
 from batch.imports.readers import FORMAT_V0_JSON
 from models import ServiceKind, ServiceOffering, Structure
-from models.enums import SERVICE_LABELS
+from models.standard import SERVICE_LABELS
 from tests.conftest import SHARED_DATA
 
 LIEUX_V0 = SHARED_DATA / "lieux-v0"
@@ -236,8 +236,9 @@ def test_v0_separators_misspelt_column_and_carnet(db: Database, tmp_path: Path) 
         _v0("b", services="Accéder à du matériel;Utilisation sécurisée du numérique;Danser la gigue"),
     ]
     report = import_lieux(db, [_write_json(tmp_path / "lieux.json", rows)])
-    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 0, 1)}
-    assert "« Danser la gigue » inconnu" in report.files[0].warnings[0].reason
+    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 0, 2)}
+    reasons = [w.reason for w in report.files[0].warnings]
+    assert "« Danser la gigue » inconnu" in reasons[1] and "horaires « le mardi matin" in reasons[0]
     a = _structure(db, "test", "a")
     assert [o.kind for o in a.offerings] == [
         "ADMINISTRATIVE_PROCEDURES",

@@ -125,7 +125,14 @@ def test_who_may_pause_and_bad_input(gql: GQL, world: dict[str, Any]) -> None:
         (world["op_calm"], "busy", False, None, "NotAllowedError", None),
         (world["op_holder"], "calm", False, None, "NotAllowedError", None),
         (world["coord"], "mapped", False, None, "InvalidInputError", "structureId"),
-        (world["op_calm"], "calm", False, (utcnow() - timedelta(days=1)).isoformat(), "InvalidInputError", "until"),
+        (
+            world["op_calm"],
+            "calm",
+            False,
+            (utcnow() - timedelta(days=1)).isoformat(),
+            "InvalidInputError",
+            "until",
+        ),
         (world["op_calm"], "calm", True, future, "InvalidInputError", "until"),
     ]
     for token, name, accepting, until, typename, field in cases:
@@ -137,7 +144,9 @@ def test_who_may_pause_and_bad_input(gql: GQL, world: dict[str, Any]) -> None:
     anonymous = gql.data(SET, {"id": _gid(world, "calm"), "accepting": False})["setAcceptingOrientations"]
     assert anonymous["__typename"] == "NotAllowedError" and anonymous["code"] == "UNAUTHENTICATED"
     # Nothing changed.
-    body = gql.data('{ structures(filter: {operatorsOnly: true}) { edges { node { name acceptingOrientations } } } }')
+    body = gql.data(
+        "{ structures(filter: {operatorsOnly: true}) { edges { node { name acceptingOrientations } } } }"
+    )
     assert all(e["node"]["acceptingOrientations"] for e in body["structures"]["edges"])
 
 
@@ -174,7 +183,9 @@ def _taken_after(db: Database, structure_id: int, days: list[float]) -> None:
             session.add(row)
             session.flush()
             start = now - timedelta(days=30)
-            session.add(DossierEvent(dossier_id=row.id, kind="ORIENTED", at=start, to_structure_id=structure_id))
+            session.add(
+                DossierEvent(dossier_id=row.id, kind="ORIENTED", at=start, to_structure_id=structure_id)
+            )
             session.flush()
             session.add(
                 DossierEvent(

@@ -53,11 +53,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from app.database import Database
 from batch.imports import clean
 from batch.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
 from batch.imports.readers import FileRefused, ParsedFile, read_lieux_file
 from batch.imports.report import FileReport, ImportReport, Progress
+from batch.sessions import Sessions
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
@@ -464,7 +464,7 @@ def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
 
 
 def import_lieux(
-    db: Database,
+    db: Sessions,
     paths: Iterable[Path],
     *,
     progress: Progress | None = None,
