@@ -28,6 +28,7 @@ from models import (
     Structure,
 )
 from models.mapping import department_of
+from models.standard import standard_masks
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
 from resolvers.hours import refresh_open_intervals
@@ -189,11 +190,41 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
     return by_code
 
 
+def _standard_fields(n: int, member: bool) -> dict[str, list[str]]:
+    """The national standard's fields of the n-th demo place: enough variety for the map's filters."""
+    fields = {
+        "frais_a_charge": ["Gratuit"],
+        "modalites_accompagnement": ["Dans un atelier collectif", "Accompagnement individuel"][: 1 + n % 2],
+        "modalites_acces": ["Se présenter", "Téléphoner", "Prendre un RDV en ligne"][: 1 + n % 3],
+        "publics_specifiquement_adresses": [
+            ["Seniors"],
+            ["Jeunes", "Étudiants"],
+            ["Familles et/ou enfants"],
+            [],
+        ][n % 4],
+        "prise_en_charge_specifique": [
+            ["Surdité"],
+            ["Langues étrangères (anglais)"],
+            [],
+            ["Illettrisme"],
+            [],
+        ][n % 5],
+        "itinerance": ["Itinérant" if n % 10 == 7 else "Fixe"],
+    }
+    if member:
+        fields["dispositif_programmes_nationaux"] = ["Conseillers numériques"]
+        fields["prise_rdv"] = [f"https://rdv.example/lieu-{n:02d}"]
+    if n % 3 == 0:
+        fields["fiche_acces_libre"] = [f"https://acceslibre.example/lieu-{n:02d}"]
+    return {name: values for name, values in fields.items() if values}
+
+
 def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]) -> list[Structure]:
     rng = random.Random(16)  # noqa: S311 - jitter for fictional places, not security
     rows = []
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
+        standard = _standard_fields(n, member)
         row = Structure(
             source=SOURCE,
             source_id=f"demo-{n:02d}",
@@ -211,10 +242,8 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
             typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO",
             summary=None,
             description=None,
-            standard={
-                "frais_a_charge": ["Gratuit"],
-                "modalites_accompagnement": ["Dans un atelier collectif"],
-            },
+            standard=standard,
+            **standard_masks(standard),
         )
         located = not name.startswith("Lieu sans")
         point = (

@@ -9,11 +9,12 @@ more than one batch in memory however many rows it streams.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,11 +25,12 @@ from app.context import Services
 from app.database import Database
 from app.http import cacheable_body, conditional_get, etag_of
 from geo.bbox import BBox
-from models import ServiceKind
+from models import Public, ServiceKind, SpecificSupport
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
 from resolvers import export
 
+E = TypeVar("E", bound=enum.Enum)
 log = logging.getLogger("aiguillage.exports")
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
@@ -63,21 +65,25 @@ def error_response(error: DomainError) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400), headers=headers)
 
 
-def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
-    kinds = []
+def parse_names(raw: str | None, of: type[E], field: str, what: str) -> list[E]:
+    """Enum names separated by commas (case ignored); an unknown one is a 400 listing the expected ones."""
+    values = []
     for name in (raw or "").split(","):
         name = name.strip().upper()
         if not name:
             continue
         try:
-            kinds.append(ServiceKind[name])
+            values.append(of[name])
         except KeyError:
-            known = ", ".join(k.name for k in ServiceKind)
+            known = ", ".join(k.name for k in of)
             raise InvalidInput(
-                field,
-                f"{field} : type de service inconnu « {name} » ; attendu, séparés par des virgules : {known}",
+                field, f"{field} : {what} inconnu « {name} » ; attendu, séparés par des virgules : {known}"
             ) from None
-    return kinds
+    return values
+
+
+def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
+    return parse_names(raw, ServiceKind, field, "type de service")
 
 
 def parse_flag(raw: str | None, field: str) -> bool:
@@ -158,11 +164,21 @@ def geo_routes(services: Services) -> list[Route]:
             bbox = BBox.parse(raw_bbox)
             kinds = parse_kinds(params.get("kinds"))
             operators_only = parse_flag(params.get("operators_only"), "operators_only")
+            publics = parse_names(params.get("publics"), Public, "publics", "public")
+            specific = parse_names(
+                params.get("specific_support"), SpecificSupport, "specific_support", "accueil"
+            )
 
             def run() -> dict[str, Any]:
                 with services.db.read() as session:
                     return export.structures_geojson(
-                        session, bbox, kinds, operators_only, settings.geojson_max_features
+                        session,
+                        bbox,
+                        kinds,
+                        operators_only,
+                        settings.geojson_max_features,
+                        publics=publics,
+                        specific_support=specific,
                     )
 
             collection = await run_in_threadpool(run)

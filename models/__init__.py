@@ -3,13 +3,17 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
+    AccessMode,
     ArchiveReason,
     DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
+    Public,
     Role,
     ServiceKind,
+    SpecificSupport,
+    SupportMode,
 )
 from models.mapping import Commune, CommuneSearchKey, OpenInterval, PostalCode, ServiceOffering, Structure
 from models.standard import SERVICE_LABELS
@@ -17,6 +21,7 @@ from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AccessMode",
     "AnonymousDossier",
     "AnonymousStep",
     "ArchiveReason",
@@ -32,10 +37,13 @@ __all__ = [
     "OpenInterval",
     "Operator",
     "PostalCode",
+    "Public",
     "Role",
     "ServiceKind",
     "ServiceOffering",
+    "SpecificSupport",
     "Structure",
+    "SupportMode",
     "UTCDateTime",
     "utcnow",
 ]

@@ -160,6 +160,10 @@ class Structure(Base):
     # A member pausing new orientations, until a date or (None) until it resumes.
     paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bits of the Public and SpecificSupport values in ``standard`` (models.standard.standard_masks), for
+    # the filters: one integer test per row instead of reading JSON.
+    publics_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    specific_support_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     offerings: Mapped[list[ServiceOffering]] = relationship(
         back_populates="structure", cascade="all, delete-orphan", order_by="ServiceOffering.id"

@@ -26,7 +26,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.bbox import BBox
-from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
+from models import (
+    SERVICE_LABELS,
+    Commune,
+    Fees,
+    PostalCode,
+    Public,
+    ServiceKind,
+    ServiceOffering,
+    SpecificSupport,
+    Structure,
+)
 from models.errors import TooManyFeatures
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
@@ -84,8 +94,9 @@ def _split(raw: str | None, pattern: str) -> list[str]:
 
 
 def _enumerated(name: str, values: Sequence[str]) -> str:
-    allowed = ALLOWED[name]
-    kept = [v for v in allowed if v in set(values)]
+    """The values the standard accepts, in the order published (a file exported back is unchanged)."""
+    allowed = set(ALLOWED[name])
+    kept = [v for v in dict.fromkeys(values) if v in allowed]
     return SEPARATOR.join(kept)
 
 
@@ -230,10 +241,23 @@ def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:
 
 
 def structures_geojson(
-    session: Session, bbox: BBox, kinds: Sequence[ServiceKind] | None, operators_only: bool, max_features: int
+    session: Session,
+    bbox: BBox,
+    kinds: Sequence[ServiceKind] | None,
+    operators_only: bool,
+    max_features: int,
+    *,
+    publics: Sequence[Public] = (),
+    specific_support: Sequence[SpecificSupport] = (),
 ) -> dict[str, Any]:
     """The structures inside the box as an RFC 7946 FeatureCollection, or TooManyFeatures past the cap."""
-    query = StructureQuery(kinds=kinds or None, bbox=bbox, operators_only=operators_only)
+    query = StructureQuery(
+        kinds=kinds or None,
+        bbox=bbox,
+        operators_only=operators_only,
+        publics=publics,
+        specific_support=specific_support,
+    )
     page = list_structures(session, query, None, None, max_features)
     if page.has_next:
         raise TooManyFeatures(page.total or 0, max_features)

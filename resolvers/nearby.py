@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, Integer, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from geo.nearby import check_radius, nearest_offerings
-from models import ServiceKind, ServiceOffering, Structure
+from models import Public, ServiceKind, ServiceOffering, SpecificSupport, Structure
 from models.errors import InvalidInput
+from models.standard import mask
 from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.places import Place, resolve_place
@@ -36,10 +37,16 @@ def _keyset(after: str | None) -> tuple[float, int] | None:
 
 
 @functools.cache
-def structure_filter(open_at: bool) -> ColumnElement[bool]:
+def structure_filter(open_at: bool, publics: bool, specific: bool) -> ColumnElement[bool]:
     """Offerings whose structure is shown on the map (not closed), narrowed by the filters asked; built once
     per shape, values as parameters (``geo.nearby`` caches its statements by this clause)."""
     conditions = [Structure.id == ServiceOffering.structure_id, Structure.closed_at.is_(None)]
+    if publics:
+        conditions.append(Structure.publics_mask.op("&")(bindparam("nb_publics", type_=Integer)) != 0)
+    if specific:
+        conditions.append(
+            Structure.specific_support_mask.op("&")(bindparam("nb_specific", type_=Integer)) != 0
+        )
     if open_at:
         conditions.append(open_at_clause("structure"))
     return exists(select(Structure.id).where(*conditions))
@@ -60,6 +67,8 @@ def nearby_offerings(
     max_radius_km: float,
     cap: int,
     open_at: datetime | None = None,
+    publics: Sequence[Public] | None = None,
+    specific_support: Sequence[SpecificSupport] | None = None,
 ) -> Page[NearbyOffering]:
     """A page of offerings within ``radius_km`` of the place, nearest first, ties by id."""
     radius = check_radius(radius_km, max_radius_km)
@@ -68,7 +77,11 @@ def nearby_offerings(
     latitude, longitude = resolve_place(session, near)
     values = [k.value for k in kinds] if kinds else None
     params = open_at_params(open_at, "openAt") if open_at is not None else {}
-    where = structure_filter(open_at is not None)
+    if publics:
+        params["nb_publics"] = mask(publics, Public)
+    if specific_support:
+        params["nb_specific"] = mask(specific_support, SpecificSupport)
+    where = structure_filter(open_at is not None, bool(publics), bool(specific_support))
     hits = nearest_offerings(
         session,
         latitude,

@@ -12,9 +12,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
-from models import ServiceKind, ServiceOffering, Structure, utcnow
+from models import Public, ServiceKind, ServiceOffering, SpecificSupport, Structure, utcnow
 from models.errors import InvalidInput, NotAllowed, NotFound
 from models.mapping import accepting_orientations
+from models.standard import mask
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
 from resolvers.hours import open_at_clause, open_at_params
@@ -31,6 +32,8 @@ class StructureQuery:
     operators_only: bool = False
     open_at: datetime | None = None
     include_closed: bool = False
+    publics: Sequence[Public] | None = None
+    specific_support: Sequence[SpecificSupport] | None = None
 
 
 def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> list[ColumnElement[bool]]:
@@ -62,6 +65,12 @@ def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> 
         conditions.append(Structure.is_operator.is_(True))
     if not query.include_closed:
         conditions.append(Structure.closed_at.is_(None))
+    if query.publics:
+        conditions.append(Structure.publics_mask.op("&")(mask(query.publics, Public)) != 0)
+    if query.specific_support:
+        conditions.append(
+            Structure.specific_support_mask.op("&")(mask(query.specific_support, SpecificSupport)) != 0
+        )
     if query.open_at is not None:
         params.update(open_at_params(query.open_at, "filter.openAt"))
         conditions.append(open_at_clause("structure"))

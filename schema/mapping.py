@@ -11,7 +11,7 @@ import models
 from app.context import Context
 from geo.bbox import BBox
 from geo.nearby import DEFAULT_RADIUS_KM
-from models import hours
+from models import hours, standard
 from models.base import utcnow
 from models.errors import DomainError, InvalidInput
 from resolvers import communes as commune_queries
@@ -20,7 +20,7 @@ from resolvers import structures as structure_queries
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from resolvers.places import Place
 from schema.counts import DossierCounts, structure_dossier_counts
-from schema.enums import Fees, ServiceKind
+from schema.enums import AccessMode, Fees, Public, ServiceKind, SpecificSupport, SupportMode
 from schema.errors import InvalidInputError, NotAllowedError, NotFoundError, to_error
 from schema.node import Node, PageInfo, selects
 
@@ -165,6 +165,38 @@ class StructureType(Node):
     def closed_at(self) -> datetime | None:
         return self.row.closed_at
 
+    @strawberry.field(description="publics_specifiquement_adresses (empty when the source said nothing).")
+    def publics(self) -> list[Public]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "publics_specifiquement_adresses")
+
+    @strawberry.field(description="prise_en_charge_specifique.")
+    def specific_support(self) -> list[SpecificSupport]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "prise_en_charge_specifique")
+
+    @strawberry.field(description="modalites_acces.")
+    def access_modes(self) -> list[AccessMode]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "modalites_acces")
+
+    @strawberry.field(description="modalites_accompagnement.")
+    def support_modes(self) -> list[SupportMode]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "modalites_accompagnement")
+
+    @strawberry.field(description="dispositif_programmes_nationaux, verbatim.")
+    def labels(self) -> list[str]:
+        return list((self.row.standard or {}).get("dispositif_programmes_nationaux") or [])
+
+    @strawberry.field(description="fiche_acces_libre: the place's Acceslibre accessibility sheet.")
+    def accessibility_url(self) -> str | None:
+        return next(iter((self.row.standard or {}).get("fiche_acces_libre") or []), None)
+
+    @strawberry.field(description="prise_rdv: where to book an appointment.")
+    def appointment_url(self) -> str | None:
+        return next(iter((self.row.standard or {}).get("prise_rdv") or []), None)
+
+    @strawberry.field(description='itinerance contains "Itinérant" (a bus, permanences on the road).')
+    def mobile(self) -> bool:
+        return standard.MOBILE in ((self.row.standard or {}).get("itinerance") or [])
+
     @strawberry.field
     def phone(self) -> str | None:
         return self.row.phone
@@ -248,6 +280,12 @@ class StructureFilter:
     include_closed: bool | None = strawberry.field(
         default=False, description="Partners' sync asks for closed places too, to remove them."
     )
+    publics: list[Public] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Addresses at least one of them."
+    )
+    specific_support: list[SpecificSupport] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Offers at least one of them."
+    )
 
     def to_query(self) -> structure_queries.StructureQuery:
         return structure_queries.StructureQuery(
@@ -259,6 +297,8 @@ class StructureFilter:
             operators_only=bool(self.operators_only),
             open_at=self.open_at,
             include_closed=bool(self.include_closed),
+            publics=list(self.publics or []),
+            specific_support=list(self.specific_support or []),
         )
 
 
@@ -340,6 +380,8 @@ class MappingQuery:
         first: int | None = 20,
         after: str | None = None,
         open_at: datetime | None = None,
+        publics: list[Public] | None = None,  # type: ignore[valid-type]
+        specific_support: list[SpecificSupport] | None = None,  # type: ignore[valid-type]
     ) -> NearbyOfferingConnection:
         settings = info.context.settings
         page = await info.context.read(
@@ -352,6 +394,8 @@ class MappingQuery:
             max_radius_km=settings.nearby_max_radius_km,
             cap=settings.page_size_max,
             open_at=open_at,
+            publics=publics,
+            specific_support=specific_support,
         )
         edges = [
             NearbyOfferingEdge(

@@ -61,6 +61,7 @@ from batch.sessions import Sessions
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
+from models.standard import standard_masks
 from resolvers.hours import refresh_open_intervals
 
 FLUSH_EVERY = 500
@@ -84,6 +85,8 @@ STRUCTURE_COLUMNS = (
     "description",
     "source_updated_on",
     "standard",
+    "publics_mask",
+    "specific_support_mask",
 )
 
 
@@ -309,6 +312,7 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
             )
             continue
         first_seen[key] = record.row
+        place.columns.update(standard_masks(place.columns["standard"]))
         for warning in place.warnings:
             report.warn(record.row, place.source_id, warning)
         report.details["hours_unreadable"] += place.hours_unreadable
@@ -406,7 +410,6 @@ def _write(
 ) -> None:
     now = utcnow()
     closing = _to_close(session, places, snapshot) if snapshot is not None else []
-    report.details["reopened"] = 0
     existing = _existing(session, places)
     pending: list[Place] = []
     written: list[int] = []  # their hours or département may have changed: open intervals to redo
@@ -417,7 +420,7 @@ def _write(
             # Published again: open again, whatever else changed.
             row.closed_at = None
             row.updated_at = now
-            report.details["reopened"] += 1
+            report.details["reopened"] = report.details.get("reopened", 0) + 1
         if row is None:
             pending.append(place)
             report.taken += 1

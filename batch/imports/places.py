@@ -25,7 +25,7 @@ from batch.imports.readers import (
 from geo.points import valid_point
 from models.enums import Fees, ServiceKind
 from models.hours import readable
-from models.standard import EXTRA_FIELDS, V1_FEES, V1_MODALITIES
+from models.standard import ALLOWED, ENUM_FIELDS, EXTRA_FIELDS, V1_FEES, V1_MODALITIES
 
 # The source of rows that do not name one. Both versions of the national standard share one default, so
 # that a producer moving from v0.1 to v1 keeps its ids.
@@ -191,6 +191,23 @@ def _common_columns(
     }
 
 
+def _standard_values(name: str, values: list[str], warnings: list[str]) -> list[str]:
+    """The values of an enumerated field of v1.0.2 in the standard's spelling; others dropped with a warning."""
+    allowed = {vocab.fold(label): label for label in ALLOWED[name]}
+    kept = []
+    for value in values:
+        label = allowed.get(vocab.fold(value))
+        if label is None:
+            warnings.append(f"{name} : « {value} » n'est pas une valeur du standard v1.0.2, ignorée")
+        else:
+            kept.append(label)
+    return _unique(kept)
+
+
+def _short(label: str) -> str:
+    return label.split(" : ", 1)[0]
+
+
 def _unreadable(columns: dict[str, Any]) -> bool:
     return bool(columns["opening_hours"]) and not readable(columns["opening_hours"])
 
@@ -220,6 +237,8 @@ def from_v1(record: Record, default_source: str) -> Place:
     multi.update(
         {name: _single(data.get(name)) for name in ("structure_parente", "fiche_acces_libre", "prise_rdv")}
     )
+    for name in (*ENUM_FIELDS, "itinerance"):
+        multi[name] = _standard_values(name, multi[name], warnings)
     columns.update(
         email=clean.joined(emails, LIMITS["email"]),
         typology=clean.joined(_pipe_values(data.get("typologie")), LIMITS["typology"]),
@@ -317,6 +336,10 @@ def from_v0(record: Record, default_source: str) -> Place:
         mapped = vocab.V0_PUBLICS[label]
         if mapped is not None:
             fields[mapped[0]].append(mapped[1])
+        elif label not in vocab.V0_GENERAL_PUBLICS:
+            warnings.append(
+                f"publics_accueillis : « {_short(label)} » sans équivalent dans le standard v1.0.2, ignoré"
+            )
     if unknown:
         warnings.append(f"publics_accueillis : {', '.join(f'« {v} »' for v in unknown)} inconnus, ignorés")
 
