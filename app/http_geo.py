@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -28,12 +30,13 @@ from geo.bbox import BBox
 from models import Public, ServiceKind, SpecificSupport
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
-from resolvers import export
+from resolvers import data_inclusion, export
 
 E = TypeVar("E", bound=enum.Enum)
 log = logging.getLogger("aiguillage.exports")
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
+JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_FILENAME = "lieux-mediation-numerique.csv"
 EXPORT_BATCH = 500
@@ -149,6 +152,31 @@ def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = E
     log.info("export finished, %d structure(s) left out", skipped)
 
 
+def json_array_chunks(
+    db: Database,
+    batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch],
+    updated_since: datetime | None,
+    batch_size: int = EXPORT_BATCH,
+) -> Iterator[str]:
+    """A JSON array, one chunk of records per keyset batch; each batch in a session of its own."""
+    yield "["
+    after, first, skipped = 0, True, 0
+    while True:
+        with db.read() as session:
+            step = batch(session, after, updated_since, batch_size)
+        if step.records:
+            text = ",\n".join(json.dumps(r, ensure_ascii=False) for r in step.records)
+            yield text if first else ",\n" + text
+            first = False
+        skipped += len(step.skipped)
+        if step.last_id is None:
+            break
+        after = step.last_id
+    yield "]\n"
+    if skipped:
+        log.info("data·inclusion export: %d structure(s) left out (name shorter than 3 characters)", skipped)
+
+
 def geo_routes(services: Services) -> list[Route]:
     settings = services.settings
 
@@ -211,7 +239,29 @@ def geo_routes(services: Services) -> list[Route]:
             settings.public_max_age_seconds,
         )
 
+    def data_inclusion_export(
+        batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                since = parse_since(request.query_params.get("updated_since"))
+            except DomainError as error:
+                return error_response(error)
+            return StreamingResponse(json_array_chunks(services.db, batch, since), media_type=JSON_MEDIA_TYPE)
+
+        return endpoint
+
     return [
         Route("/geo/structures.geojson", structures_geojson, methods=["GET"]),
         Route("/exports/lieux.csv", lieux_csv, methods=["GET"]),
+        Route(
+            "/exports/data-inclusion/structures.json",
+            data_inclusion_export(data_inclusion.structures_batch),
+            methods=["GET"],
+        ),
+        Route(
+            "/exports/data-inclusion/services.json",
+            data_inclusion_export(data_inclusion.services_batch),
+            methods=["GET"],
+        ),
     ]
