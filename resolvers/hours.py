@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Boolean, ColumnElement, Integer, and_, bindparam, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
-from models import OpenInterval, ServiceOffering, Structure
+from models import OpenInterval, Structure
 from models.errors import InvalidInput
 from models.hours import ZONES, local_minutes, time_zone_of, weekly_intervals
 
@@ -57,9 +57,8 @@ def refresh_open_intervals(session: Session, structure_ids: Iterable[int]) -> No
 
 
 @functools.cache
-def open_at_clause(owner: str) -> ColumnElement[bool]:
-    """Rows open at the instant of ``open_at_params``; ``owner`` is "structure" or "offering"."""
-    structure_id = Structure.id if owner == "structure" else ServiceOffering.structure_id
+def open_at_clause() -> ColumnElement[bool]:
+    """Structures open at the instant of ``open_at_params`` (built once; the values are parameters)."""
     per_zone = [
         and_(
             OpenInterval.time_zone == bindparam(f"oa_z{i}", zone),
@@ -70,7 +69,7 @@ def open_at_clause(owner: str) -> ColumnElement[bool]:
         for i, zone in enumerate(ZONES)
     ]
     return exists(
-        select(OpenInterval.structure_id).where(OpenInterval.structure_id == structure_id, or_(*per_zone))
+        select(OpenInterval.structure_id).where(OpenInterval.structure_id == Structure.id, or_(*per_zone))
     )
 
 

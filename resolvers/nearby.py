@@ -48,7 +48,7 @@ def structure_filter(open_at: bool, publics: bool, specific: bool) -> ColumnElem
             Structure.specific_support_mask.op("&")(bindparam("nb_specific", type_=Integer)) != 0
         )
     if open_at:
-        conditions.append(open_at_clause("structure"))
+        conditions.append(open_at_clause())
     return exists(select(Structure.id).where(*conditions))
 
 

@@ -73,7 +73,7 @@ def _conditions(query: StructureQuery, dialect: str, params: dict[str, Any]) -> 
         )
     if query.open_at is not None:
         params.update(open_at_params(query.open_at, "filter.openAt"))
-        conditions.append(open_at_clause("structure"))
+        conditions.append(open_at_clause())
     return conditions
 
 

@@ -119,6 +119,22 @@ def test_a_paused_member_is_not_suggested_nor_oriented_to_until_it_resumes(
     assert reorient["__typename"] == "DossierPayload"
 
 
+def test_a_closed_member_is_neither_suggested_nor_oriented_to(
+    db: Database, gql: GQL, world: dict[str, Any]
+) -> None:
+    with db.write() as session:
+        session.execute(
+            update(Structure).where(Structure.id == world["ids"]["calm"]).values(closed_at=utcnow())
+        )
+    assert _names(db, world) == ["Chargé"]
+    reorient = gql.data(
+        op.REORIENT,
+        {"id": to_global_id("Dossier", world["dossier"]), "to": _gid(world, "calm")},
+        token=world["op_holder"],
+    )["reorientDossier"]
+    assert reorient["__typename"] == "InvalidInputError" and "est fermé" in reorient["message"]
+
+
 def test_who_may_pause_and_bad_input(gql: GQL, world: dict[str, Any]) -> None:
     future = (utcnow() + timedelta(days=1)).isoformat()
     cases = [
