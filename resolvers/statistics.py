@@ -1,7 +1,8 @@
 """Network statistics for coordinators, computed in SQL over the live history and the anonymous records.
 
 A *step* is one history event: its kind, when, from and to which structure, its reasons, and for a taking
-in charge the days it waited since the dossier last became ``ORIENTED``. Live steps come from
+in charge the days it waited since the dossier last became ``ORIENTED`` (the event keeps that instant,
+``previous_since``, so that no query walks a dossier's history). Live steps come from
 ``dossier_events``; the steps of purged dossiers from ``anonymous_steps``, which the retention purge fills
 from the very same projection (``live_steps``), so that statistics are equal before and after a purge.
 A live step counts when its instant is in [from, to); a purged one when the first instant (UTC) of its month
@@ -14,35 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import CTE, Select, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from models import Dossier, DossierEvent, DossierEventKind, DossierStatus
 from models.errors import InvalidInput, NotAllowed
 from models.sql import days_between
 from models.statistics import AnonymousStep
-from models.workflow import TABLE
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
 
 K = DossierEventKind
-# The events after which a dossier is ORIENTED somewhere: the wait before a taking in charge starts at the
-# last of them (read from the state table, so that a new way into ORIENTED counts by itself).
-INTO_ORIENTED = sorted({t.event.value for t in TABLE.values() if t.to is DossierStatus.ORIENTED})
 MEDIAN_DIGITS = 2
 
 
 def live_steps() -> Select[tuple[object, ...]]:
     """Every history event as a step (columns: dossier_id, kind, at, from/to structure, reasons, days)."""
-    entered = aliased(DossierEvent)
-    entered_at = (
-        select(func.max(entered.at))
-        .where(
-            entered.dossier_id == DossierEvent.dossier_id,
-            entered.kind.in_(INTO_ORIENTED),
-            entered.id < DossierEvent.id,
-        )
-        .scalar_subquery()
-    )
     return select(
         DossierEvent.dossier_id,
         DossierEvent.kind,
@@ -52,7 +39,10 @@ def live_steps() -> Select[tuple[object, ...]]:
         DossierEvent.archive_reason,
         DossierEvent.decline_reason,
         case(
-            (DossierEvent.kind == K.TAKEN_IN_CHARGE.value, days_between(entered_at, DossierEvent.at)),
+            (
+                DossierEvent.kind == K.TAKEN_IN_CHARGE.value,
+                days_between(DossierEvent.previous_since, DossierEvent.at),
+            ),
             else_=None,
         ).label("days"),
     )
