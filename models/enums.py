@@ -64,12 +64,39 @@ class ArchiveReason(enum.Enum):
     OTHER = "OTHER"
 
 
+# The user guide's words for each reason (the console shows them).
+ARCHIVE_REASON_LABELS: dict[ArchiveReason, str] = {
+    ArchiveReason.BENEFICIARY_DECLINED: "Le.a bénéficiaire ne souhaite plus suivre de parcours",
+    ArchiveReason.BENEFICIARY_UNABLE: "Le.a bénéficiaire ne peut pas ou plus suivre de parcours",
+    ArchiveReason.PATH_COMPLETED: "Parcours terminé",
+    ArchiveReason.UNREACHABLE: "Bénéficiaire injoignable",
+    ArchiveReason.DUPLICATE: "Doublon",
+    ArchiveReason.OTHER: "Autre motif (précisez dans la note)",
+}
+
+# The user guide's tabs: « Orientation (1) · Prise en charge (6) · Archives (1) ».
+STATUS_TAB_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.ORIENTED: "Orientation",
+    DossierStatus.TAKEN_IN_CHARGE: "Prise en charge",
+    DossierStatus.ARCHIVED: "Archives",
+}
+
+
 class DossierEventKind(enum.Enum):
     ORIENTED = "ORIENTED"
     TAKEN_IN_CHARGE = "TAKEN_IN_CHARGE"
     REORIENTED = "REORIENTED"
     ARCHIVED = "ARCHIVED"
     CLAIMED = "CLAIMED"
+
+
+EVENT_LABELS: dict[DossierEventKind, str] = {
+    DossierEventKind.ORIENTED: "Orienté",
+    DossierEventKind.TAKEN_IN_CHARGE: "Pris en charge",
+    DossierEventKind.REORIENTED: "Réorienté",
+    DossierEventKind.ARCHIVED: "Archivé",
+    DossierEventKind.CLAIMED: "Dossier récupéré",
+}
 
 
 class Role(enum.Enum):
