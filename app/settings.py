@@ -17,6 +17,13 @@ ENV_PREFIX = "AIGUILLAGE_"
 _NOT_SETTINGS = ("AIGUILLAGE_TEST_", "AIGUILLAGE_BENCH_")
 
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
+
+
+def _split_origins(value: str) -> list[str]:
+    return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+
+
 class SettingsError(Exception):
     """A setting is unknown or invalid; the message names the variable."""
 
@@ -49,6 +56,19 @@ class Settings(BaseSettings):
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
     nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="a dossier archived longer than this is purged; only anonymous statistics remain",
+    )
+    cors_origins: str = Field(
+        default="",
+        description="origins allowed to call the API from a browser: comma-separated, or * for any",
+    )
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86_400)
+    public_max_age_seconds: int = Field(
+        default=60, ge=0, le=86_400, description="how long caches may keep public GET answers"
+    )
     spatialite_library: str = "mod_spatialite"
     map_tiles_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -90,6 +110,16 @@ class Settings(BaseSettings):
             raise ValueError("expected 'none', 'self' or origins separated by spaces (https://example.fr)")
         return value.strip()
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in _split_origins(value):
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"not an origin: {origin!r} (expected scheme://host[:port] without a path, or *)"
+                )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -100,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _split_origins(self.cors_origins)
 
     @property
     def backend(self) -> str:

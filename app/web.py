@@ -5,9 +5,10 @@ GeoJSON endpoint like any other front end. Third-party packages are served from 
 ``npm ci`` from the committed lockfile), never from a CDN. ``/web/config.json`` hands the pages the settings
 and the vocabularies they show, so that labels have one home (``models/enums.py``).
 
-Every response here carries a strict Content-Security-Policy: scripts, styles and fonts from this origin only
-(no inline script or style), images from this origin and the tile server, and ``frame-ancestors 'none'``
-except for the map, which ``AIGUILLAGE_MAP_FRAME_ANCESTORS`` may open to embedding sites.
+Every response here carries, besides the edge's headers (``app/http.py``), a strict Content-Security-Policy:
+scripts, styles and fonts from this origin only (no inline script or style), images from this origin and the
+tile server, and ``frame-ancestors 'none'`` except for the map, which ``AIGUILLAGE_MAP_FRAME_ANCESTORS`` may
+open to embedding sites.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.context import Services
 from app.settings import Settings
 from models.enums import (
     ARCHIVE_REASON_LABELS,
+    DECLINE_REASON_LABELS,
     EVENT_LABELS,
     SERVICE_LABELS,
     STATUS_TAB_LABELS,
@@ -84,11 +86,14 @@ class WithHeaders:
 
 
 def page_headers(settings: Settings, frame_ancestors: str) -> dict[str, str]:
+    """What the pages and their files add to the edge's headers (app/http.py: nosniff, no-store by default)."""
     headers = {
         "Content-Security-Policy": content_security_policy(settings, frame_ancestors),
-        "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Opener-Policy": "same-origin",
+        # Public files without personal data: caches keep them but revalidate (ETag, 304) since their URLs
+        # carry no version.
+        "Cache-Control": "no-cache",
     }
     if frame_ancestors == "'none'":
         headers["X-Frame-Options"] = "DENY"
@@ -103,6 +108,7 @@ def config(settings: Settings) -> dict[str, Any]:
         "services": {kind.name: label for kind, label in SERVICE_LABELS.items()},
         "tabs": {status.name: label for status, label in STATUS_TAB_LABELS.items()},
         "archiveReasons": {reason.name: label for reason, label in ARCHIVE_REASON_LABELS.items()},
+        "declineReasons": {reason.name: label for reason, label in DECLINE_REASON_LABELS.items()},
         "events": {kind.name: label for kind, label in EVENT_LABELS.items()},
     }
 
@@ -120,7 +126,7 @@ def web_routes(services: Services) -> list[BaseRoute]:
         return WithHeaders(GZipMiddleware(request_response(serve), GZIP_MINIMUM), headers)
 
     async def config_json(_request: Request) -> Response:
-        return JSONResponse(body, headers={"Cache-Control": "no-cache"})
+        return JSONResponse(body)
 
     def files(directory: Path) -> Any:
         # check_dir=False: the API still starts before `npm ci` has run; the pages then miss their styles.

@@ -5,19 +5,25 @@ from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
     SERVICE_LABELS,
     ArchiveReason,
+    DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
+from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AnonymousDossier",
+    "AnonymousStep",
     "ArchiveReason",
     "Base",
     "Commune",
+    "CommuneSearchKey",
+    "DeclineReason",
     "Dossier",
     "DossierEvent",
     "DossierEventKind",

@@ -53,6 +53,8 @@ class DossierStatus(enum.Enum):
     ORIENTED = "ORIENTED"
     TAKEN_IN_CHARGE = "TAKEN_IN_CHARGE"
     ARCHIVED = "ARCHIVED"
+    # Declined by the structure it was oriented to, or expired there: the coordinators' queue.
+    RETURNED = "RETURNED"
 
 
 class ArchiveReason(enum.Enum):
@@ -79,6 +81,25 @@ STATUS_TAB_LABELS: dict[DossierStatus, str] = {
     DossierStatus.ORIENTED: "Orientation",
     DossierStatus.TAKEN_IN_CHARGE: "Prise en charge",
     DossierStatus.ARCHIVED: "Archives",
+    DossierStatus.RETURNED: "À réorienter",
+}
+
+
+class DeclineReason(enum.Enum):
+    OUTSIDE_OUR_AREA = "OUTSIDE_OUR_AREA"
+    SERVICE_NOT_OFFERED = "SERVICE_NOT_OFFERED"
+    NO_CAPACITY = "NO_CAPACITY"
+    ALREADY_FOLLOWED_ELSEWHERE = "ALREADY_FOLLOWED_ELSEWHERE"
+    OTHER = "OTHER"
+
+
+# Why a structure declines a dossier (the console's words).
+DECLINE_REASON_LABELS: dict[DeclineReason, str] = {
+    DeclineReason.OUTSIDE_OUR_AREA: "Hors de notre territoire",
+    DeclineReason.SERVICE_NOT_OFFERED: "Nous ne proposons pas ce service",
+    DeclineReason.NO_CAPACITY: "Plus de place pour le moment",
+    DeclineReason.ALREADY_FOLLOWED_ELSEWHERE: "Déjà accompagné.e ailleurs",
+    DeclineReason.OTHER: "Autre motif (précisez dans la note)",
 }
 
 
@@ -88,6 +109,9 @@ class DossierEventKind(enum.Enum):
     REORIENTED = "REORIENTED"
     ARCHIVED = "ARCHIVED"
     CLAIMED = "CLAIMED"
+    DECLINED = "DECLINED"
+    REMINDED = "REMINDED"
+    EXPIRED = "EXPIRED"
 
 
 EVENT_LABELS: dict[DossierEventKind, str] = {
@@ -96,6 +120,9 @@ EVENT_LABELS: dict[DossierEventKind, str] = {
     DossierEventKind.REORIENTED: "Réorienté",
     DossierEventKind.ARCHIVED: "Archivé",
     DossierEventKind.CLAIMED: "Dossier récupéré",
+    DossierEventKind.DECLINED: "Refusé par la structure",
+    DossierEventKind.REMINDED: "Relance envoyée",
+    DossierEventKind.EXPIRED: "Sans réponse : renvoyé à la coordination",
 }
 
 

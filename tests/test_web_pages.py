@@ -10,7 +10,14 @@ import pytest
 
 from app.settings import SettingsError, load_settings
 from app.web import WEB, content_security_policy
-from models.enums import ARCHIVE_REASON_LABELS, SERVICE_LABELS, ArchiveReason, ServiceKind
+from models.enums import (
+    ARCHIVE_REASON_LABELS,
+    SERVICE_LABELS,
+    ArchiveReason,
+    DeclineReason,
+    DossierEventKind,
+    ServiceKind,
+)
 
 
 def csp(response: Any) -> dict[str, str]:
@@ -70,7 +77,10 @@ def test_config_gives_the_pages_the_settings_and_the_one_home_vocabularies(clien
         "ORIENTED": "Orientation",
         "TAKEN_IN_CHARGE": "Prise en charge",
         "ARCHIVED": "Archives",
+        "RETURNED": "À réorienter",
     }
+    assert set(body["events"]) == {k.name for k in DossierEventKind}
+    assert set(body["declineReasons"]) == {r.name for r in DeclineReason}
     assert body["carnetExample"] == "000ysz"
 
 
