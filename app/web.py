@@ -29,9 +29,9 @@ from models.enums import (
     ARCHIVE_REASON_LABELS,
     DECLINE_REASON_LABELS,
     EVENT_LABELS,
-    SERVICE_LABELS,
     STATUS_TAB_LABELS,
 )
+from models.standard import SERVICE_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"

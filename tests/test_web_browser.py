@@ -193,7 +193,8 @@ def test_map_with_the_keyboard_alone_around_me_and_an_unknown_postal_code(tab: T
     page.keyboard.press("Escape")
     expect(page.locator("#card")).to_be_hidden()
     assert page.evaluate("document.activeElement.classList.contains('result__open')")
-    # a marker is reachable with Tab and opens the card with Enter
+    # a marker is reachable with Tab and opens the card with Enter (once the map has stopped redrawing them)
+    settled(tab)
     marker = page.locator(".pin[tabindex='0']").first
     marker.focus()
     page.keyboard.press("Enter")

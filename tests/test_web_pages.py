@@ -12,12 +12,12 @@ from app.settings import SettingsError, load_settings
 from app.web import WEB, content_security_policy
 from models.enums import (
     ARCHIVE_REASON_LABELS,
-    SERVICE_LABELS,
     ArchiveReason,
     DeclineReason,
     DossierEventKind,
     ServiceKind,
 )
+from models.standard import SERVICE_LABELS
 
 
 def csp(response: Any) -> dict[str, str]:
