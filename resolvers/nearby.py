@@ -39,8 +39,15 @@ def _keyset(after: str | None) -> tuple[float, int] | None:
     return distance, pk
 
 
+def kind_values(kinds: Sequence[ServiceKind] | None) -> list[str]:
+    """The distinct values of a list of kinds, in the standard's order: what reaches SQL, however long the
+    list a client sent (a kind repeated 500 000 times is one parameter)."""
+    wanted = set(kinds or ())
+    return [k.value for k in ServiceKind if k in wanted]
+
+
 def kinds_condition(kinds: Sequence[ServiceKind] | None) -> list[ColumnElement[bool]]:
-    return [ServiceOffering.kind.in_([k.value for k in kinds])] if kinds else []
+    return [ServiceOffering.kind.in_(kind_values(kinds))] if kinds else []
 
 
 def nearby_offerings(
@@ -59,7 +66,7 @@ def nearby_offerings(
     limit = page_size(first, cap)
     keyset = _keyset(after)
     latitude, longitude = resolve_place(session, near)
-    values = [k.value for k in kinds] if kinds else None
+    values = kind_values(kinds) or None
     hits = nearest_offerings(
         session, latitude, longitude, radius, limit=limit + 1, kinds=values, after=keyset
     )

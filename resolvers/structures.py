@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
 from models import ServiceKind, ServiceOffering, Structure
+from resolvers.nearby import kind_values
 from resolvers.pagination import ID, INSTANT, Page, checked_instant, decode_cursor, keyset_page, page_size
 
 
@@ -34,7 +35,7 @@ def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]
             select(ServiceOffering.id)
             .where(
                 ServiceOffering.structure_id == Structure.id,
-                ServiceOffering.kind.in_([k.value for k in query.kinds]),
+                ServiceOffering.kind.in_(kind_values(query.kinds)),
             )
             .limit(1)
             .exists()
