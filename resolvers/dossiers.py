@@ -95,8 +95,14 @@ def _name(value: str | None, field: str, required: bool) -> str | None:
         if required:
             raise InvalidInput(field, f"{field} : le nom est obligatoire")
         return None
-    if len(cleaned) > NAME_MAX or not fold_name(cleaned):
-        raise InvalidInput(field, f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus")
+    key = fold_name(cleaned)
+    # The folded key is stored too, and folding can lengthen a name ("ﬀ" → "ff"): both must fit.
+    if len(cleaned) > NAME_MAX or len(key) > NAME_MAX or not key:
+        raise InvalidInput(
+            field,
+            f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus "
+            "(ligatures comptées décomposées : « ﬀ » compte deux)",
+        )
     return cleaned
 
 

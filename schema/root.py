@@ -20,11 +20,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.settings import Settings
-from schema.cost import QueryCost
 from schema.dossiers import DossierMutation, DossierQuery
 from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
+from schema.request_checks import RequestChecks
 from schema.rules import OncePerDocument
 from schema.suggestions import SuggestionQuery
 
@@ -52,7 +52,7 @@ def build_schema(settings: Settings) -> Schema:
         validation_cache(settings.parser_cache_size, hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(list(rules)),
-        lambda: QueryCost(settings),
+        lambda: RequestChecks(settings),
         DomainErrors,
         mask_errors,
     ]

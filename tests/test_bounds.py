@@ -7,6 +7,7 @@ limits (OverflowError, RecursionError), or silently gave an empty page.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -168,3 +169,72 @@ def test_an_empty_page_has_no_next_page(gql: GQL, world: dict[str, Any]) -> None
     assert data["nearbyOfferings"]["pageInfo"] == {"hasNextPage": False, "endCursor": None}
     tab = gql.data(op.LIST, {"status": "ORIENTED", "first": 0}, world["op"])["dossiers"]
     assert tab["totalCount"] == 1 and tab["pageInfo"] == {"hasNextPage": False, "endCursor": None}
+
+
+def orient_input(world: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    values = {
+        "carnetNumber": "123abc",
+        "lastName": "Durand",
+        "firstName": "Léa",
+        "communeCode": "16015",
+        "needs": [],
+        "toStructureId": world["home"],
+    }
+    return {"input": {**values, **changes}}
+
+
+def dossier_total(gql: GQL, world: dict[str, Any]) -> int:
+    counts = gql.data(op.COUNTS, token=world["coord"])["dossierCounts"]
+    return int(counts["oriented"] + counts["takenInCharge"] + counts["archived"])
+
+
+@pytest.mark.parametrize("field", ["lastName", "firstName"])
+def test_names_are_measured_after_folding(gql: GQL, world: dict[str, Any], field: str) -> None:
+    """150 « ﬀ » fold to a 300-letter key: PostGIS refused it, SQLite stored it; now both say why."""
+    before = dossier_total(gql, world)
+    result = gql.data(op.ORIENT, orient_input(world, **{field: "ﬀ" * 150}), world["coord"])
+    oriented = result["orientBeneficiary"]
+    assert oriented["__typename"] == "InvalidInputError", oriented
+    assert oriented["field"] == f"input.{field}" and "200 caractères au plus" in oriented["message"]
+    assert dossier_total(gql, world) == before
+    fits = gql.data(op.ORIENT, orient_input(world, **{field: "ﬀ" * 100}), world["coord"])
+    assert fits["orientBeneficiary"]["__typename"] == "DossierPayload"
+
+
+def ascii_gql(gql: GQL, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+    """As GQL, with the JSON escaped to ASCII (a lone surrogate travels as "\\ud800", as browsers send it)."""
+    response = gql.client.post(
+        "/graphql",
+        content=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("bad", ["Du\x00rand", "Du\x1brand", "Du\x7frand", "Du\ud800rand"])
+def test_control_characters_are_refused_at_the_edge(gql: GQL, world: dict[str, Any], bad: str) -> None:
+    before = dossier_total(gql, world)
+    body = ascii_gql(gql, op.ORIENT, orient_input(world, lastName=bad), world["coord"])
+    assert_invalid(body, "input.lastName")
+    assert body["data"] is None
+    assert_invalid(ascii_gql(gql, op.CLAIM, {"name": bad, "carnet": "123abc"}, world["op"]), "name")
+    search = "query($s: String) { dossiers(status: ORIENTED, search: $s) { totalCount } }"
+    assert_invalid(ascii_gql(gql, search, {"s": bad}, world["op"]), "s")
+    assert dossier_total(gql, world) == before
+
+
+def test_control_characters_in_literals_name_the_argument(gql: GQL, world: dict[str, Any]) -> None:
+    body = gql('{ structures(filter: {communeCode: "16\\u0000015"}) { totalCount } }')
+    assert_invalid(body, "filter.communeCode")
+    body = gql('{ dossiers(status: ORIENTED, search: "a\\u0000") { totalCount } }', token=world["op"])
+    assert_invalid(body, "search")
+
+
+def test_tabs_and_line_breaks_are_text(gql: GQL, world: dict[str, Any]) -> None:
+    archived = gql.data(
+        op.ARCHIVE,
+        {"id": world["dossier"], "reason": "OTHER", "note": "Appelée deux fois :\n\tpas de réponse.\r\n"},
+        world["op"],
+    )["archiveDossier"]
+    assert archived["__typename"] == "DossierPayload", archived

@@ -1,4 +1,10 @@
-"""What a request may ask for, judged before it runs: an estimated cost within a budget, bounded lists.
+"""What a request may send and ask for, judged before it runs: clean strings, bounded lists, a cost budget.
+
+Strings: no control character (but tab, line feed and carriage return) and no lone surrogate, in variables
+or in the document's literals. PostgreSQL refuses NUL where SQLite stores it, and a lone surrogate cannot
+be encoded for either: refusing them here gives the same ``INVALID_INPUT``, naming the argument, on both.
+
+Lists: a list in the variables has at most ``AIGUILLAGE_MAX_LIST_ITEMS`` values.
 
 The cost of a request is the number of objects it may resolve, estimated from the document alone (with its
 variables): an object field costs one per instance, and a list multiplies what is under it by its length:
@@ -15,6 +21,7 @@ the page cap: past it the field refuses with its own, clearer message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,9 +34,13 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -41,6 +52,7 @@ from strawberry.extensions import SchemaExtension
 from app.settings import Settings
 
 COST_CODE = "QUERY_TOO_COSTLY"
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _first(node: FieldNode, field_def: Any, variables: Mapping[str, Any], cap: int) -> int | None:
@@ -160,6 +172,48 @@ def _longest_list(value: Any, path: str) -> tuple[int, str]:
     return 0, path
 
 
+def _bad_string_in_value(value: Any, path: str) -> str | None:
+    """Where a string with a forbidden character is inside a variable's value, or None."""
+    if isinstance(value, str):
+        return path if FORBIDDEN_CHARACTERS.search(value) else None
+    if isinstance(value, list):
+        return next((p for item in value if (p := _bad_string_in_value(item, path))), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _bad_string_in_value(item, f"{path}.{key}") or _bad_string_in_value(key, path)
+            if found:
+                return found
+    return None
+
+
+def _bad_string_in_literal(node: ValueNode, path: str) -> str | None:
+    if isinstance(node, StringValueNode):
+        return path if FORBIDDEN_CHARACTERS.search(node.value) else None
+    if isinstance(node, ListValueNode):
+        return next((p for item in node.values if (p := _bad_string_in_literal(item, path))), None)
+    if isinstance(node, ObjectValueNode):
+        return next(
+            (p for f in node.fields if (p := _bad_string_in_literal(f.value, f"{path}.{f.name.value}"))), None
+        )
+    return None
+
+
+def _bad_string_in_document(document: Any) -> str | None:
+    """The argument (``input.lastName``) whose literal holds a forbidden character, or None."""
+    stack = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode):
+            for argument in node.arguments or ():
+                found = _bad_string_in_literal(argument.value, argument.name.value)
+                if found:
+                    return found
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return None
+
+
 def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
@@ -171,8 +225,8 @@ def _refuse(message: str, extensions: dict[str, Any]) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
-class QueryCost(SchemaExtension):
-    """Refuses, before execution, a request over its cost budget or with an over-long list argument."""
+class RequestChecks(SchemaExtension):
+    """Refuses, before execution, forbidden characters, over-long list arguments and a cost over budget."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -188,6 +242,16 @@ class QueryCost(SchemaExtension):
     def _refusal(self) -> ExecutionResult | None:
         settings, context = self.settings, self.execution_context
         variables = context.variables or {}
+        document = context.graphql_document
+        where = next((p for n, v in variables.items() if (p := _bad_string_in_value(v, n))), None)
+        if where is None and document is not None:
+            where = _bad_string_in_document(document)
+        if where is not None:
+            return _refuse(
+                f"{where} : caractère de contrôle interdit (seuls la tabulation et les retours à la ligne "
+                "sont admis dans un texte)",
+                {"code": "INVALID_INPUT", "field": where},
+            )
         for name, value in variables.items():
             length, where = _longest_list(value, f"${name}")
             if length > settings.max_list_items:
@@ -195,7 +259,6 @@ class QueryCost(SchemaExtension):
                     f"{where} : au plus {settings.max_list_items} valeurs par liste, reçu {length}",
                     {"code": "INVALID_INPUT", "field": where.lstrip("$")},
                 )
-        document = context.graphql_document
         operation = _operation(document, context.operation_name) if document is not None else None
         if operation is None:
             return None  # graphql-core reports the missing or ambiguous operation itself
