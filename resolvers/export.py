@@ -29,6 +29,7 @@ from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.enums import FEES_LABELS
 from models.errors import DomainError
+from models.spreadsheet import neutralise_formula
 from models.standard import V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
@@ -215,7 +216,7 @@ def standard_row(
         row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
     for name_ in FREE_TEXT:
         row[name_] = SEPARATOR.join(_values(extra.get(name_)))
-    return [row[f] for f in V1_COLUMNS]
+    return [neutralise_formula(row[f]) for f in V1_COLUMNS]
 
 
 @dataclass(frozen=True)
