@@ -361,9 +361,7 @@ class MappingQuery:
         ]
         return StructureConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-            ),
+            page_info=PageInfo.of(page),
             total_count=page.total or 0,
         )
 
@@ -405,9 +403,7 @@ class MappingQuery:
         ]
         return NearbyOfferingConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-            ),
+            page_info=PageInfo.of(page),
         )
 
     @strawberry.field(
