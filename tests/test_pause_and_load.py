@@ -208,6 +208,7 @@ def _taken_after(db: Database, structure_id: int, days: list[float]) -> None:
                     dossier_id=row.id,
                     kind="TAKEN_IN_CHARGE",
                     at=start + timedelta(days=d),
+                    previous_since=start,
                     from_structure_id=structure_id,
                     to_structure_id=structure_id,
                 )
