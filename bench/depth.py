@@ -216,7 +216,7 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=18744)
     parser.add_argument("--reuse", action="store_true", help="keep the hours and communes already added")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
