@@ -12,7 +12,8 @@ one request at a time after a warm-up:
 - ``nearby`` / ``nearby_open_at`` / ``nearby_publics``: the same ``nearbyOfferings`` as ``bench.run``, without
   and with ``openAt`` (a Tuesday, 10:30 in Paris) or ``publics: [SENIORS]``;
 - ``communes``: ``communes(search, first: 10)`` on the first 3 to 8 letters of real commune names and on
-  postal-code prefixes;
+  postal-code prefixes; ``communes_sql``: the same searches through ``resolvers.communes.search_communes`` in
+  a read session of this process (the SQL alone);
 - ``export``: the whole ``/exports/data-inclusion/structures.json`` and ``services.json``, time and the
   server's peak resident memory (VmHWM) before and after.
 """
