@@ -23,10 +23,12 @@ from starlette.routing import Route
 from app.context import Services
 from app.database import Database
 from geo.bbox import BBox
+from geo.clusters import MAX_ZOOM
 from models import ServiceKind
 from models.errors import DomainError, InvalidInput
 from models.standard import V1_COLUMNS
-from resolvers import export
+from resolvers import export, geojson
+from resolvers.structures import StructureQuery
 
 log = logging.getLogger("aiguillage.exports")
 
@@ -41,7 +43,7 @@ def error_response(error: DomainError) -> JSONResponse:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if isinstance(error, InvalidInput):
         body["field"] = error.field
-    if isinstance(error, export.TooManyFeatures):
+    if isinstance(error, geojson.TooManyFeatures):
         body["matched"], body["limit"] = error.matched, error.limit
     return JSONResponse({"error": body}, status_code=400)
 
@@ -70,6 +72,28 @@ def parse_flag(raw: str | None, field: str) -> bool:
     if value in FALSE:
         return False
     raise InvalidInput(field, f"{field} : attendu true ou false, reçu « {raw} »")
+
+
+def parse_zoom(raw: str | None, field: str = "zoom") -> int | None:
+    """The map's zoom level (0 to MAX_ZOOM), or None when absent."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        zoom = int(raw.strip())
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise InvalidInput(
+            field, f"{field} : attendu un niveau de zoom entier de 0 à {MAX_ZOOM}, reçu « {raw} »"
+        )
+    return zoom
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 If-None-Match: ``*`` or a list of validators, compared weakly (a ``W/`` prefix is ignored)."""
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 
 def parse_since(raw: str | None, field: str = "updated_since") -> datetime | None:
@@ -138,20 +162,28 @@ def geo_routes(services: Services) -> list[Route]:
                     "bbox",
                     "bbox : paramètre obligatoire, attendu « west,south,east,north » en degrés décimaux",
                 )
-            bbox = BBox.parse(raw_bbox)
-            kinds = parse_kinds(params.get("kinds"))
-            operators_only = parse_flag(params.get("operators_only"), "operators_only")
+            query = StructureQuery(
+                bbox=BBox.parse(raw_bbox),
+                kinds=parse_kinds(params.get("kinds")) or None,
+                operators_only=parse_flag(params.get("operators_only"), "operators_only"),
+            )
+            zoom = parse_zoom(params.get("zoom"))
+            cap = settings.geojson_max_features
+            if_none_match = request.headers.get("if-none-match")
 
-            def run() -> dict[str, Any]:
+            def run() -> tuple[str, bytes | None]:
                 with services.db.read() as session:
-                    return export.structures_geojson(
-                        session, bbox, kinds, operators_only, settings.geojson_max_features
-                    )
+                    etag = geojson.validator(geojson.data_version(session), query, zoom, cap)
+                    if if_none_match is not None and etag_matches(if_none_match, etag):
+                        return etag, None
+                    return etag, geojson.structures_geojson(session, query, cap, zoom)
 
-            collection = await run_in_threadpool(run)
+            etag, body = await run_in_threadpool(run)
         except DomainError as error:
             return error_response(error)
-        return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+        if body is None:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers={"ETag": etag})
 
     async def lieux_csv(request: Request) -> Response:
         try:

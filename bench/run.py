@@ -88,14 +88,27 @@ def origins(count: int, seed: int = 7) -> list[tuple[float, float]]:
 
 
 class Server:
-    def __init__(self, url: str, port: int, app: str = "app.asgi:app_from_env") -> None:
+    """``uvicorn --factory <app>`` on the database, production settings; ``root`` is the code to serve (another
+    checkout for a before/after comparison), ``env`` extra settings (a Redis URL for several workers)."""
+
+    def __init__(
+        self,
+        url: str,
+        port: int,
+        app: str = "app.asgi:app_from_env",
+        *,
+        root: Path | None = None,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")},
             "AIGUILLAGE_DATABASE_URL": url,
             "AIGUILLAGE_ENVIRONMENT": "production",
             "AIGUILLAGE_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
-        root = Path(__file__).resolve().parents[1]
+        root = root or Path(__file__).resolve().parents[1]
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [
@@ -109,7 +122,7 @@ class Server:
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                str(workers),
                 "--log-level",
                 "warning",
                 "--no-access-log",

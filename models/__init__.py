@@ -11,7 +11,7 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, PostalCode, ServiceOffering, Structure, map_state
 
 __all__ = [
     "SERVICE_LABELS",
@@ -30,5 +30,6 @@ __all__ = [
     "ServiceOffering",
     "Structure",
     "UTCDateTime",
+    "map_state",
     "utcnow",
 ]
