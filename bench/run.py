@@ -80,6 +80,21 @@ def measure(call: Callable[[int], object], count: int, warmup: int) -> dict[str,
     return percentiles(samples)
 
 
+def interleaved(calls: dict[str, Callable[[int], object]], rounds: int, warmup: int) -> dict[str, Any]:
+    """Every call once per round, in an order rotated from round to round, so that on a shared machine each
+    variant sees the same load; p50 and p99 of the rounds."""
+    names = list(calls)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(warmup + rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            started = time.perf_counter()
+            calls[name](r)
+            if r >= warmup:
+                samples[name].append(time.perf_counter() - started)
+    return {name: percentiles(samples[name]) for name in names}
+
+
 def origins(count: int, seed: int = 7) -> list[tuple[float, float]]:
     """Real places, in a fixed random order: the same points at every scale and on every backend."""
     places = real_places()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 
 from bench import baseline
-from bench.run import Server, percentiles
+from bench.run import Server, interleaved
 
 PARIS = "2.224,48.815,2.47,48.902"
 FRANCE = "-5.5,41.0,10.0,51.5"
@@ -72,26 +71,16 @@ def run(url: str, rounds: int, warmup: int, commit: str) -> dict[str, Any]:
                 old.base + GEOJSON, params={"bbox": FRANCE}
             ).status_code
 
-            calls: dict[str, Callable[[], object]] = {
-                "viewport_before": lambda: get(old, {"bbox": PARIS}),
-                "viewport_after": lambda: get(new, {"bbox": PARIS}),
-                "viewport_304": lambda: get(new, {"bbox": PARIS}, 304, **{"If-None-Match": etag}),
-                "trivial_before": lambda: trivial(old),
-                "trivial_after": lambda: trivial(new),
-                "healthz": lambda: client.get(new.base + "/healthz"),
-                "france_clusters": lambda: get(new, {"bbox": FRANCE, "zoom": FRANCE_ZOOM}),
+            calls: dict[str, Callable[[int], object]] = {
+                "viewport_before": lambda _: get(old, {"bbox": PARIS}),
+                "viewport_after": lambda _: get(new, {"bbox": PARIS}),
+                "viewport_304": lambda _: get(new, {"bbox": PARIS}, 304, **{"If-None-Match": etag}),
+                "trivial_before": lambda _: trivial(old),
+                "trivial_after": lambda _: trivial(new),
+                "healthz": lambda _: client.get(new.base + "/healthz"),
+                "france_clusters": lambda _: get(new, {"bbox": FRANCE, "zoom": FRANCE_ZOOM}),
             }
-            names = list(calls)
-            samples: dict[str, list[float]] = {name: [] for name in names}
-            for r in range(warmup + rounds):
-                shift = r % len(names)
-                for name in names[shift:] + names[:shift]:
-                    started = time.perf_counter()
-                    calls[name]()
-                    if r >= warmup:
-                        samples[name].append(time.perf_counter() - started)
-            for name in names:
-                results[name] = percentiles(samples[name])
+            results.update(interleaved(calls, rounds, warmup))
     finally:
         new.stop()
         old.stop()

@@ -24,7 +24,7 @@ from geo.clusters import Grid, cell_keys, grid_for
 from models import ServiceKind, ServiceOffering, Structure, map_state
 from models.errors import DomainError
 from resolvers.ids import to_global_id
-from resolvers.structures import StructureQuery, _conditions
+from resolvers.structures import StructureQuery, _conditions, count_structures
 
 # Changes with the answer's shape, so that clients holding an older body do not get a 304 for it.
 ANSWER_FORMAT = "2"
@@ -217,7 +217,7 @@ def structures_geojson(
         head = '{"type":"FeatureCollection",' + ('"clustered":false,' if zoom is not None else "")
         return (head + '"features":[' + _features(rows) + "]}").encode()
     if zoom is None:
-        matched = session.scalar(select(func.count()).select_from(Structure).where(*conditions)) or 0
+        matched = count_structures(session, conditions)
         raise TooManyFeatures(matched, max_features)
     grid = grid_for(query.bbox, zoom)
     return (

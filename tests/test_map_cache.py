@@ -13,6 +13,7 @@ from app.settings import Settings, load_settings
 from models import ServiceKind, ServiceOffering, Structure, map_state
 from resolvers.ids import to_global_id
 from tests import factories
+from tests.conftest import GQL
 
 ADMIN, SAFE = ServiceKind.ADMINISTRATIVE_PROCEDURES, ServiceKind.SAFE_DIGITAL_USE
 BOX = "0.10,45.60,0.20,45.70"
@@ -169,3 +170,15 @@ def test_zoom_errors_name_the_field(client: TestClient, places: dict[str, int], 
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["code"] == "INVALID_INPUT" and error["field"] == "zoom" and "0 à 22" in error["message"]
+
+
+def test_unfiltered_total_count_reads_the_kept_count(gql: GQL, db: Database, places: dict[str, int]) -> None:
+    query = "query($f: StructureFilter) { structures(first: 1, filter: $f) { totalCount } }"
+    assert gql.data(query)["structures"]["totalCount"] == 4
+    with db.write() as session:
+        session.execute(delete(Structure).where(Structure.id == places["a"]))
+        factories.structure(session, "D", lat=45.6, lon=0.1)
+        factories.structure(session, "E", lat=45.6, lon=0.1)
+    assert gql.data(query)["structures"]["totalCount"] == 5
+    # Filtered lists still count their rows.
+    assert gql.data(query, {"f": {"kinds": ["SAFE_DIGITAL_USE"]}})["structures"]["totalCount"] == 3
