@@ -22,12 +22,14 @@ from starlette.routing import Route
 
 from app.context import Services
 from app.database import Database
+from app.http import cache_headers, conditional_get, etag_of, if_none_match
 from geo.bbox import BBox
 from geo.clusters import MAX_ZOOM
 from models import ServiceKind
-from models.errors import DomainError, InvalidInput
+from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
 from resolvers import export, geojson
+from resolvers.pagination import utc_instant
 from resolvers.structures import StructureQuery
 
 log = logging.getLogger("aiguillage.exports")
@@ -39,13 +41,29 @@ EXPORT_BATCH = 500
 TRUE, FALSE = frozenset({"true", "1", "oui", "yes"}), frozenset({"false", "0", "non", "no", ""})
 
 
+# The HTTP status of each domain error code: the one mapping of the HTTP endpoints (GraphQL answers typed
+# errors, schema/errors.py; the CLI prints the message and exits 1, app/cli.py).
+HTTP_STATUS = {
+    "INVALID_INPUT": 400,
+    "UNAUTHENTICATED": 401,
+    "NOT_ALLOWED": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "INVALID_TRANSITION": 409,
+    "RATE_LIMITED": 429,
+}
+
+
 def error_response(error: DomainError) -> JSONResponse:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if isinstance(error, InvalidInput):
         body["field"] = error.field
-    if isinstance(error, geojson.TooManyFeatures):
+    if isinstance(error, TooManyFeatures):
         body["matched"], body["limit"] = error.matched, error.limit
-    return JSONResponse({"error": body}, status_code=400)
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400), headers=headers)
 
 
 def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
@@ -89,13 +107,6 @@ def parse_zoom(raw: str | None, field: str = "zoom") -> int | None:
     return zoom
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 If-None-Match: ``*`` or a list of validators, compared weakly (a ``W/`` prefix is ignored)."""
-    if if_none_match.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
-
-
 def parse_since(raw: str | None, field: str = "updated_since") -> datetime | None:
     """An ISO 8601 date-time with its offset, or a date (midnight UTC); None when absent."""
     if raw is None or not raw.strip():
@@ -110,7 +121,12 @@ def parse_since(raw: str | None, field: str = "updated_since") -> datetime | Non
         parsed = datetime.fromisoformat(value)
     except ValueError:
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is not None:
+        try:
+            parsed = utc_instant(parsed)
+        except ValueError:
+            parsed = None
+    if parsed is None:
         raise InvalidInput(
             field,
             f"{field} : attendu une date ISO 8601 (2024-05-31) ou une date et heure avec fuseau "
@@ -169,32 +185,45 @@ def geo_routes(services: Services) -> list[Route]:
             )
             zoom = parse_zoom(params.get("zoom"))
             cap = settings.geojson_max_features
-            if_none_match = request.headers.get("if-none-match")
 
             def run() -> tuple[str, bytes | None]:
                 with services.db.read() as session:
                     etag = geojson.validator(geojson.data_version(session), query, zoom, cap)
-                    if if_none_match is not None and etag_matches(if_none_match, etag):
+                    if if_none_match(request, etag):
                         return etag, None
                     return etag, geojson.structures_geojson(session, query, cap, zoom)
 
             etag, body = await run_in_threadpool(run)
         except DomainError as error:
             return error_response(error)
+        # The validator comes from the data version, not from the body: a 304 never builds the answer.
+        headers = cache_headers(etag, settings.public_max_age_seconds)
         if body is None:
-            return Response(status_code=304, headers={"ETag": etag})
-        return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers={"ETag": etag})
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=headers)
 
     async def lieux_csv(request: Request) -> Response:
         try:
             since = parse_since(request.query_params.get("updated_since"))
         except DomainError as error:
             return error_response(error)
-        # A sync iterator: Starlette advances it in a worker thread, one batch at a time.
-        return StreamingResponse(
-            csv_chunks(services.db, since),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{CSV_FILENAME}"'},
+
+        def version() -> str:
+            with services.db.read() as session:
+                return export.export_version(session, since)
+
+        # The file is streamed, so its validator comes from what it is made of, not from its bytes.
+        etag = etag_of("lieux.csv", since.isoformat() if since else "", await run_in_threadpool(version))
+        return await conditional_get(
+            request,
+            etag,
+            # A sync iterator: Starlette advances it in a worker thread, one batch at a time.
+            lambda: StreamingResponse(
+                csv_chunks(services.db, since),
+                media_type=CSV_MEDIA_TYPE,
+                headers={"Content-Disposition": f'attachment; filename="{CSV_FILENAME}"'},
+            ),
+            settings.public_max_age_seconds,
         )
 
     return [

@@ -18,35 +18,15 @@ class ServiceKind(enum.Enum):
 
     @property
     def label(self) -> str:
+        from models.standard import SERVICE_LABELS  # the standard's vocabulary imports these enums
+
         return SERVICE_LABELS[self]
-
-
-# The `services` of the national standard v1.0.2, verbatim.
-SERVICE_LABELS: dict[ServiceKind, str] = {
-    ServiceKind.ADMINISTRATIVE_PROCEDURES: "Aide aux démarches administratives",
-    ServiceKind.EVERYDAY_DIGITAL_TOOLS: "Maîtrise des outils numériques du quotidien",
-    ServiceKind.PROFESSIONAL_INTEGRATION: "Insertion professionnelle via le numérique",
-    ServiceKind.SAFE_DIGITAL_USE: "Utilisation sécurisée du numérique",
-    ServiceKind.PARENTING_AND_EDUCATION: "Parentalité et éducation avec le numérique",
-    ServiceKind.DIGITAL_LEISURE_AND_CREATION: "Loisirs et créations numériques",
-    ServiceKind.UNDERSTANDING_DIGITAL_WORLD: "Compréhension du monde numérique",
-    ServiceKind.INTERNET_AND_EQUIPMENT_ACCESS: "Accès internet et matériel informatique",
-    ServiceKind.AFFORDABLE_EQUIPMENT: "Acquisition de matériel informatique à prix solidaire",
-}
-KIND_BY_LABEL: dict[str, ServiceKind] = {label: kind for kind, label in SERVICE_LABELS.items()}
 
 
 class Fees(enum.Enum):
     FREE = "FREE"
     FREE_UNDER_CONDITIONS = "FREE_UNDER_CONDITIONS"
     PAID = "PAID"
-
-
-FEES_LABELS: dict[Fees, str] = {
-    Fees.FREE: "Gratuit",
-    Fees.FREE_UNDER_CONDITIONS: "Gratuit sous condition",
-    Fees.PAID: "Payant",
-}
 
 
 class DossierStatus(enum.Enum):
@@ -66,12 +46,41 @@ class ArchiveReason(enum.Enum):
     OTHER = "OTHER"
 
 
+# The user guide's words for each reason (the console shows them).
+ARCHIVE_REASON_LABELS: dict[ArchiveReason, str] = {
+    ArchiveReason.BENEFICIARY_DECLINED: "Le.a bénéficiaire ne souhaite plus suivre de parcours",
+    ArchiveReason.BENEFICIARY_UNABLE: "Le.a bénéficiaire ne peut pas ou plus suivre de parcours",
+    ArchiveReason.PATH_COMPLETED: "Parcours terminé",
+    ArchiveReason.UNREACHABLE: "Bénéficiaire injoignable",
+    ArchiveReason.DUPLICATE: "Doublon",
+    ArchiveReason.OTHER: "Autre motif (précisez dans la note)",
+}
+
+# The user guide's tabs: « Orientation (1) · Prise en charge (6) · Archives (1) ».
+STATUS_TAB_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.ORIENTED: "Orientation",
+    DossierStatus.TAKEN_IN_CHARGE: "Prise en charge",
+    DossierStatus.ARCHIVED: "Archives",
+    DossierStatus.RETURNED: "À réorienter",
+}
+
+
 class DeclineReason(enum.Enum):
     OUTSIDE_OUR_AREA = "OUTSIDE_OUR_AREA"
     SERVICE_NOT_OFFERED = "SERVICE_NOT_OFFERED"
     NO_CAPACITY = "NO_CAPACITY"
     ALREADY_FOLLOWED_ELSEWHERE = "ALREADY_FOLLOWED_ELSEWHERE"
     OTHER = "OTHER"
+
+
+# Why a structure declines a dossier (the console's words).
+DECLINE_REASON_LABELS: dict[DeclineReason, str] = {
+    DeclineReason.OUTSIDE_OUR_AREA: "Hors de notre territoire",
+    DeclineReason.SERVICE_NOT_OFFERED: "Nous ne proposons pas ce service",
+    DeclineReason.NO_CAPACITY: "Plus de place pour le moment",
+    DeclineReason.ALREADY_FOLLOWED_ELSEWHERE: "Déjà accompagné.e ailleurs",
+    DeclineReason.OTHER: "Autre motif (précisez dans la note)",
+}
 
 
 class DossierEventKind(enum.Enum):
@@ -83,6 +92,18 @@ class DossierEventKind(enum.Enum):
     DECLINED = "DECLINED"
     REMINDED = "REMINDED"
     EXPIRED = "EXPIRED"
+
+
+EVENT_LABELS: dict[DossierEventKind, str] = {
+    DossierEventKind.ORIENTED: "Orienté",
+    DossierEventKind.TAKEN_IN_CHARGE: "Pris en charge",
+    DossierEventKind.REORIENTED: "Réorienté",
+    DossierEventKind.ARCHIVED: "Archivé",
+    DossierEventKind.CLAIMED: "Dossier récupéré",
+    DossierEventKind.DECLINED: "Refusé par la structure",
+    DossierEventKind.REMINDED: "Relance envoyée",
+    DossierEventKind.EXPIRED: "Sans réponse : renvoyé à la coordination",
+}
 
 
 class Role(enum.Enum):

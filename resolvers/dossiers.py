@@ -40,9 +40,10 @@ from models.errors import (
     RateLimited,
     Unauthenticated,
 )
+from models.mapping import INSEE_COMMUNE_CODE
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers.auth import Actor
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import ID, INSTANT, Page, decode_cursor, keyset_page, page_size
 from resolvers.ratelimit import Limiter
 
 STATUS_LABELS = {
@@ -95,8 +96,14 @@ def _name(value: str | None, field: str, required: bool) -> str | None:
         if required:
             raise InvalidInput(field, f"{field} : le nom est obligatoire")
         return None
-    if len(cleaned) > NAME_MAX or not fold_name(cleaned):
-        raise InvalidInput(field, f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus")
+    key = fold_name(cleaned)
+    # The folded key is stored too, and folding can lengthen a name ("ﬀ" → "ff"): both must fit.
+    if len(cleaned) > NAME_MAX or len(key) > NAME_MAX or not key:
+        raise InvalidInput(
+            field,
+            f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus "
+            "(ligatures comptées décomposées : « ﬀ » compte deux)",
+        )
     return cleaned
 
 
@@ -249,14 +256,7 @@ def list_dossiers(
         )
     stmt = select(Dossier).where(*conditions)
     if after is not None:
-        at_raw, last_id = decode_cursor(after, 2)
-        try:
-            at = datetime.fromisoformat(str(at_raw))
-            last_id = int(last_id)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
-        if at.tzinfo is None:
-            raise InvalidInput("after", "after : curseur invalide pour cette liste")
+        at, last_id = decode_cursor(after, (INSTANT, ID))
         stmt = stmt.where(
             or_(
                 Dossier.last_activity_at < at,
@@ -266,13 +266,10 @@ def list_dossiers(
     rows = list(
         session.scalars(stmt.order_by(Dossier.last_activity_at.desc(), Dossier.id.desc()).limit(limit + 1))
     )
-    has_next = len(rows) > limit
-    rows = rows[:limit]
     total = (
         session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) if with_total else None
     )
-    cursors = [encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows]
-    return Page(rows, cursors, has_next, total)
+    return keyset_page(rows, limit, lambda r: (r.last_activity_at.isoformat(), r.id), total)
 
 
 def events_by_dossier_ids(session: Session, ids: Sequence[int]) -> list[list[DossierEvent]]:
@@ -435,8 +432,8 @@ def orient(
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
     last_name = _name(data.last_name, "input.lastName", required=True)
     first_name = _name(data.first_name, "input.firstName", required=False)
-    commune = (data.commune_code or "").strip() or None
-    if commune is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]{3}", commune):
+    commune = (data.commune_code or "").strip().upper() or None
+    if commune is not None and not INSEE_COMMUNE_CODE.fullmatch(commune):
         raise InvalidInput(
             "input.communeCode",
             "input.communeCode : code INSEE de commune à 5 caractères attendu (ex. 16015)",
@@ -568,6 +565,39 @@ def expire(session: Session, pk: int, at: datetime, expected_version: int | None
     return _apply(session, None, dossier, Action.EXPIRE, rule, at=at)
 
 
+def find_by_name_and_carnet(
+    session: Session,
+    last_name: str,
+    carnet_number: str,
+    limiter: Limiter,
+    key: str,
+    carnet_pattern: str,
+    example: str,
+    *,
+    name_field: str,
+) -> Dossier:
+    """The dossier of NAME + carnet, for retrieval and for the beneficiary's own status.
+
+    A wrong name and an unknown carnet give the same ``NotFound``; each failure counts against ``key``'s
+    limit (an attempt is counted before the lookup and given back when it matches).
+    """
+    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
+    name = _name(last_name, name_field, required=True)
+    assert name is not None
+    wait = limiter.acquire(key)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
+    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
+    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
+    # so that both failures take the same path.
+    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
+    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
+        raise NotFound(CLAIM_NO_MATCH)
+    limiter.release(key)
+    return dossier
+
+
 def claim(
     session: Session,
     actor: Actor | None,
@@ -586,21 +616,16 @@ def claim(
     actor = require_actor(actor)
     if actor.role is not Role.OPERATOR or actor.structure_id is None:
         raise NotAllowed("La récupération d'un dossier est faite par un opérateur de structure.")
-    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
-    name = _name(last_name, "beneficiaryLastName", required=True)
-    assert name is not None
-    key = f"claim:{actor.operator_id}"
-    wait = limiter.acquire(key)
-    if wait is not None:
-        minutes = max(1, round(wait / 60))
-        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
-    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
-    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
-    # so that both failures take the same path.
-    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
-    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
-        raise NotFound(CLAIM_NO_MATCH)
-    limiter.release(key)
+    dossier = find_by_name_and_carnet(
+        session,
+        last_name,
+        carnet_number,
+        limiter,
+        f"claim:{actor.operator_id}",
+        carnet_pattern,
+        example,
+        name_field="beneficiaryLastName",
+    )
     if dossier.structure_id == actor.structure_id and dossier.status in (
         DossierStatus.ORIENTED.value,
         DossierStatus.TAKEN_IN_CHARGE.value,

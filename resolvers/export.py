@@ -22,79 +22,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
-from models.enums import FEES_LABELS
-from models.standard import V1_COLUMNS
+from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
+from models.spreadsheet import neutralise_formula
+from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import offerings_by_structure_ids
 
-SEPARATOR = "|"
 PIVOT_UNKNOWN = "00000000000000"
 SUMMARY_MAX = 280
 
-# The values the standard's enumerated fields accept, as its patterns spell them.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "itinerance": ("Itinérant", "Fixe"),
-    "publics_specifiquement_adresses": ("Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"),
-    "prise_en_charge_specifique": (
-        "Surdité",
-        "Handicaps moteurs",
-        "Handicaps mentaux",
-        "Illettrisme",
-        "Langues étrangères (anglais)",
-        "Langues étrangères (autres)",
-        "Déficience visuelle",
-    ),
-    "frais_a_charge": ("Gratuit", "Gratuit sous condition", "Payant"),
-    "dispositif_programmes_nationaux": (
-        "Aidants Connect",
-        "Bibliothèques numérique de référence",
-        "Certification PIX",
-        "Conseillers numériques",
-        "Emmaüs Connect",
-        "France Services",
-        "Grande école du numérique",
-        "La Croix Rouge",
-        "Point d'accès numérique CAF",
-        "Promeneurs du net",
-        "Relais numérique (Emmaüs Connect)",
-    ),
-    "formations_labels": (
-        "Formé à « Mon Espace Santé »",
-        "Formé à « DUPLEX » (illettrisme)",
-        "Arnia/MedNum BFC (Bourgogne-Franche-Comté)",
-        "Collectif ressources et acteurs réemploi (Normandie)",
-        "Étapes numériques(La Poste)",
-        "Fabriques de Territoire",
-        "Les Éclaireurs du numérique (Drôme)",
-        "Mes Papiers (Métropole de Lyon)",
-        "ORDI 3.0",
-        "SUD LABS (PACA)",
-    ),
-    "modalites_acces": (
-        "Se présenter",
-        "Téléphoner",
-        "Contacter par mail",
-        "Prendre un RDV en ligne",
-        "Ce lieu n'accueille pas de public",
-        "Envoyer un mail avec une fiche de prescription",
-    ),
-    "modalites_accompagnement": (
-        "En autonomie",
-        "Accompagnement individuel",
-        "Dans un atelier collectif",
-        "À distance",
-    ),
-}
-# Free-text fields of the standard that only Structure.standard holds.
-FREE_TEXT = ("structure_parente", "autres_formations_labels", "fiche_acces_libre", "prise_rdv")
 
-PIVOT = re.compile(r"[a-zA-Z0-9]{9,14}")
-POSTAL_CODE = re.compile(r"\d{5}")
-INSEE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
 PHONE = re.compile(r"(?:\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}")
 # Overseas numbers dial their own country code: the first digits of the national number tell which.
 OVERSEAS_PREFIXES = {
@@ -171,7 +112,7 @@ def standard_row(
     s = structure
     extra: dict[str, Any] = s.standard or {}
     insee = (s.commune_code or "").strip().upper()
-    insee = insee if INSEE_CODE.fullmatch(insee) else ""
+    insee = insee if INSEE_COMMUNE_CODE.fullmatch(insee) else ""
     postal = (s.postal_code or "").strip()
     if not POSTAL_CODE.fullmatch(postal):
         postal = fallbacks.postal_codes.get(insee, "")
@@ -213,7 +154,7 @@ def standard_row(
         row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
     for name_ in FREE_TEXT:
         row[name_] = SEPARATOR.join(_values(extra.get(name_)))
-    return [row[f] for f in V1_COLUMNS]
+    return [neutralise_formula(row[f]) for f in V1_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -241,6 +182,22 @@ def standard_batch(session: Session, after_id: int, updated_since: datetime | No
             rows.append(row)
     last = structures[-1].id if len(structures) == size else None
     return Batch(rows, last, skipped)
+
+
+def export_version(session: Session, updated_since: datetime | None) -> str:
+    """What the export is made of, in one line: it changes whenever a row of the export can have changed.
+
+    Structures are upserted, never deleted, and every write to one (or to its offerings) moves its
+    ``updated_at``; the communes table gives fallbacks (names, postal codes) and is only ever added to.
+    """
+    stmt = select(func.count(), func.max(Structure.updated_at), func.max(Structure.id))
+    if updated_since is not None:
+        stmt = stmt.where(Structure.updated_at > updated_since)
+    count, last_update, last_id = session.execute(stmt).one()
+    communes = session.scalar(select(func.count()).select_from(Commune))
+    postal = session.scalar(select(func.count()).select_from(PostalCode))
+    stamp = last_update.isoformat() if last_update else "-"
+    return f"{count}:{stamp}:{last_id}:{communes}:{postal}"
 
 
 def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.clusters import Grid, cell_keys, grid_for
 from models import ServiceKind, ServiceOffering, Structure, map_state
-from models.errors import DomainError
+from models.errors import TooManyFeatures
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, _conditions, count_structures
 
@@ -30,18 +30,6 @@ from resolvers.structures import StructureQuery, _conditions, count_structures
 ANSWER_FORMAT = "2"
 
 _string = json.encoder.encode_basestring  # the C encoder of json.dumps(ensure_ascii=False), for one string
-
-
-class TooManyFeatures(DomainError):
-    code = "TOO_MANY_FEATURES"
-
-    def __init__(self, matched: int, limit: int) -> None:
-        super().__init__(
-            f"{matched} lieux correspondent, au plus {limit} par requête : zoomez sur la carte "
-            "(bbox plus petite) ou filtrez par kinds"
-        )
-        self.matched = matched
-        self.limit = limit
 
 
 def normalised(query: StructureQuery) -> StructureQuery:

@@ -15,20 +15,24 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.settings import Settings
+from schema.beneficiary import BeneficiaryQuery
 from schema.dossiers import DossierMutation, DossierQuery
-from schema.extensions import DomainErrors, mask_errors
+from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
+from schema.request_checks import RequestChecks
 from schema.rules import OncePerDocument
+from schema.statistics import StatisticsQuery
 from schema.suggestions import SuggestionQuery
 
-Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery))
+Query = merge_types(
+    "Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery, StatisticsQuery)
+)
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 
@@ -49,9 +53,10 @@ def build_schema(settings: Settings) -> Schema:
     )
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: ParserCache(maxsize=settings.parser_cache_size),
-        lambda: ValidationCache(maxsize=settings.parser_cache_size),
+        validation_cache(settings.parser_cache_size, hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(list(rules)),
+        lambda: RequestChecks(settings),
         DomainErrors,
         mask_errors,
     ]
@@ -61,6 +66,7 @@ def build_schema(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=NoSuggestionsExecution if settings.is_production else None,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 

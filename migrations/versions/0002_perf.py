@@ -13,7 +13,7 @@ Triggers keep it, whatever writes (the service, an import, psql):
 - SQLite: one writer at a time, so row triggers add and subtract exactly.
 
 Revision ID: 0002_perf
-Revises: 0002_places
+Revises: 0002_stats
 Create Date: 2026-11-28
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_perf"
-down_revision: str | None = "0002_places"
+down_revision: str | None = "0002_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
