@@ -181,7 +181,7 @@ class ServiceOffering(Base):
     structure: Mapped[Structure] = relationship(back_populates="offerings")
 
 
-# One row, kept by database triggers (migrations/versions/0002_perf.py): ``version`` changes with every write
+# One row, kept by database triggers (migrations/versions/0004_perf.py): ``version`` changes with every write
 # to structures or offerings, ``structures`` is their exact count. Outside Base.metadata on purpose: it is
 # not data that anything may empty or rewrite, and a version that went back could validate a stale map.
 map_state = Table(

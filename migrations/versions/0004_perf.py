@@ -12,8 +12,8 @@ Triggers keep it, whatever writes (the service, an import, psql):
   count sees every transaction committed before this one. TRUNCATE has its own statement trigger.
 - SQLite: one writer at a time, so row triggers add and subtract exactly.
 
-Revision ID: 0002_perf
-Revises: 0002_stats
+Revision ID: 0004_perf
+Revises: 0003_stats
 Create Date: 2026-11-28
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_perf"
-down_revision: str | None = "0002_stats"
+revision: str = "0004_perf"
+down_revision: str | None = "0003_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
