@@ -15,7 +15,15 @@ from models.enums import (
     SpecificSupport,
     SupportMode,
 )
-from models.mapping import Commune, CommuneSearchKey, OpenInterval, PostalCode, ServiceOffering, Structure
+from models.mapping import (
+    Commune,
+    CommuneSearchKey,
+    OpenInterval,
+    PostalCode,
+    ServiceOffering,
+    Structure,
+    map_state,
+)
 from models.standard import SERVICE_LABELS
 from models.statistics import AnonymousDossier, AnonymousStep
 
@@ -45,5 +53,6 @@ __all__ = [
     "Structure",
     "SupportMode",
     "UTCDateTime",
+    "map_state",
     "utcnow",
 ]

@@ -1,7 +1,7 @@
 """Places in depth: weekly open intervals, for « ouvert maintenant ? » (the openAt filter).
 
 Revision ID: 0003_places_hours
-Revises: 0003_stats
+Revises: 0004_perf
 Create Date: 2026-11-28
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.hours import time_zone_of, weekly_intervals
 
 revision: str = "0003_places_hours"
-down_revision: str | None = "0003_stats"
+down_revision: str | None = "0004_perf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
