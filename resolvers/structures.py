@@ -123,11 +123,11 @@ def count_structures(
     """Exact. Unfiltered, the count the database keeps (``map_state``) instead of reading every row, less the
     closed places (few, read on their index) when only those are left out."""
     if all(c is NOT_CLOSED for c in conditions):
-        total = int(session.execute(select(map_state.c.structures).where(map_state.c.id == 1)).scalar_one())
-        if not conditions:
-            return total
-        closed = select(func.count()).select_from(Structure).where(Structure.closed_at.is_not(None))
-        return total - (session.scalar(closed) or 0)
+        kept: ColumnElement[Any] = map_state.c.structures
+        if conditions:
+            closed = select(func.count()).select_from(Structure).where(Structure.closed_at.is_not(None))
+            kept = kept - closed.scalar_subquery()
+        return int(session.execute(select(kept).where(map_state.c.id == 1)).scalar_one())
     return session.scalar(select(func.count()).select_from(Structure).where(*conditions), params or {}) or 0
 
 
