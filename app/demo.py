@@ -25,9 +25,9 @@ from models import (
     ServiceKind,
     ServiceOffering,
     Structure,
-    utcnow,
 )
 from models.mapping import department_of
+from models.sync import stamp_changes
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
 
@@ -231,7 +231,6 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
                 "frais_a_charge": ["Gratuit"],
                 "modalites_accompagnement": ["Dans un atelier collectif"],
             },
-            updated_at=utcnow(),
         )
         if row.offerings:
             row.offerings.clear()
@@ -323,4 +322,5 @@ def load(db: Database) -> list[tuple[str, str]]:
         members = [p for p in places if p.is_operator]
         actors = _operators(session, members)
         _dossiers(session, members, actors)
+        stamp_changes(session, [p.id for p in places])
     return [(name, token) for name, token in TOKENS.values()]
