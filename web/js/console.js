@@ -734,26 +734,27 @@ function bars(title, rows, labels) {
   const max = Math.max(...rows.map((r) => r.count));
   const svgNS = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(svgNS, "svg");
-  const rowHeight = 28;
+  const rowHeight = 44; // a label line, then its bar
   svg.setAttribute("viewBox", `0 0 600 ${rows.length * rowHeight}`);
   svg.setAttribute("class", "bars");
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", `${title} : ${rows.map((r) => `${labels[r.reason] ?? r.reason} ${r.count}`).join(", ")}`);
   rows.forEach((r, i) => {
     const y = i * rowHeight;
+    const width = Math.max(2, (520 * r.count) / max);
     const label = document.createElementNS(svgNS, "text");
     label.setAttribute("x", "0");
-    label.setAttribute("y", String(y + 18));
+    label.setAttribute("y", String(y + 15));
     label.textContent = labels[r.reason] ?? r.reason;
     const bar = document.createElementNS(svgNS, "rect");
-    bar.setAttribute("x", "330");
-    bar.setAttribute("y", String(y + 6));
-    bar.setAttribute("height", "16");
-    bar.setAttribute("width", String(Math.max(2, (220 * r.count) / max)));
+    bar.setAttribute("x", "0");
+    bar.setAttribute("y", String(y + 22));
+    bar.setAttribute("height", "14");
+    bar.setAttribute("width", String(width));
     bar.setAttribute("class", "bars__bar");
     const value = document.createElementNS(svgNS, "text");
-    value.setAttribute("x", String(336 + (220 * r.count) / max));
-    value.setAttribute("y", String(y + 18));
+    value.setAttribute("x", String(width + 6));
+    value.setAttribute("y", String(y + 34));
     value.textContent = String(r.count);
     svg.append(label, bar, value);
   });
@@ -788,7 +789,7 @@ async function showStatistics(days = 30) {
   ];
   fill($("panel"),
     h("h3", { className: "fr-h5" }, "Statistiques du réseau"),
-    h("div", { className: "fr-select-group" }, h("label", { className: "fr-label", for: "period" }, "Période"), period),
+    h("div", { className: "fr-select-group period" }, h("label", { className: "fr-label", for: "period" }, "Période"), period),
     h("ul", { className: "stat-totals" }, totals.map(([label, value]) => h("li", {}, h("strong", {}, String(value)), h("br"), label))),
     bars("Motifs d'archivage", stats.archiveReasons, config.archiveReasons),
     bars("Motifs de refus", stats.declineReasons, config.declineReasons),
