@@ -63,6 +63,7 @@ from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
 from models.spreadsheet import starts_like_formula
 from models.standard import standard_masks
+from models.sync import stamp_changes
 from resolvers.hours import refresh_open_intervals
 
 FLUSH_EVERY = 500
@@ -417,9 +418,7 @@ def _close(session: Session, ids: list[int], now: datetime) -> None:
     table = Structure.metadata.tables[Structure.__tablename__]
     for start in range(0, len(ids), LOAD_CHUNK):
         session.execute(
-            update(table)
-            .where(table.c.id.in_(ids[start : start + LOAD_CHUNK]))
-            .values(closed_at=now, updated_at=now)
+            update(table).where(table.c.id.in_(ids[start : start + LOAD_CHUNK])).values(closed_at=now)
         )
 
 
@@ -431,11 +430,12 @@ def _write(
     tick: Any,
     snapshot: SnapshotOptions | None = None,
 ) -> None:
-    now = utcnow()
+    now = utcnow()  # provisional: stamp_changes gives the changed rows their commit-time stamp
     closing = _to_close(session, places, snapshot) if snapshot is not None else []
     existing = _existing(session, places)
     pending: list[Place] = []
-    written: list[int] = []  # their hours or département may have changed: open intervals to redo
+    changed: list[int] = []  # stamped at commit; their hours or département may have changed too
+    reopened: list[int] = []
     for place in places:
         cursor.row = place.row
         row = existing.get((place.source, place.source_id))
@@ -443,6 +443,7 @@ def _write(
             # Published again: open again, whatever else changed.
             row.closed_at = None
             row.updated_at = now
+            reopened.append(row.id)
             report.details["reopened"] = report.details.get("reopened", 0) + 1
         if row is None:
             pending.append(place)
@@ -454,25 +455,26 @@ def _write(
         else:
             _update_structure(row, place)
             row.updated_at = now
+            changed.append(row.id)
             report.updated += 1
-            written.append(row.id)
         cursor.done += 1
         if cursor.done % FLUSH_EVERY == 0:
             cursor.row = None
-            written += _insert_new(session, pending, now)
+            changed += _insert_new(session, pending, now)
             pending = []
             session.flush()
             cursor.flushed = cursor.done
         if cursor.done % PROGRESS_EVERY == 0:
             tick(cursor.done)
     cursor.row = None
-    written += _insert_new(session, pending, now)
+    changed += _insert_new(session, pending, now)
     session.flush()
-    refresh_open_intervals(session, written)
     cursor.flushed = cursor.done
+    refresh_open_intervals(session, changed)
     if snapshot is not None:
         _close(session, closing, now)
         report.details["closed"] = len(closing)
+    stamp_changes(session, [*changed, *reopened, *closing])
 
 
 def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
