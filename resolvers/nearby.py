@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Integer, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from geo.nearby import check_radius, nearest_offerings
+from geo.nearby import OfferingRow, check_radius, nearest_offerings
 from models import Public, ServiceKind, ServiceOffering, SpecificSupport, Structure
 from models.standard import mask
 from resolvers.hours import open_at_clause, open_at_params
@@ -20,7 +20,7 @@ from resolvers.places import Place, resolve_place
 
 @dataclass(frozen=True)
 class NearbyOffering:
-    offering: ServiceOffering
+    offering: OfferingRow
     distance_km: float
 
 

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.nearby import check_radius, offerings_within
+from geo.nearby import OfferingRow, check_radius, offerings_within
 from models import Commune, Dossier, DossierStatus, ServiceKind, ServiceOffering, Structure, utcnow
 from models.errors import InvalidInput, NotFound
 from models.mapping import accepting_orientations_sql
@@ -203,7 +203,7 @@ def reorientation_suggestions(
         ServiceOffering.structure_id != dossier.structure_id,
         ServiceOffering.structure.has(accepting_orientations_sql(now)),
     ]
-    by_structure: dict[int, list[tuple[ServiceOffering, float]]] = {}
+    by_structure: dict[int, list[tuple[OfferingRow, float]]] = {}
     for offering, distance in offerings_within(session, latitude, longitude, radius, where=where):
         by_structure.setdefault(offering.structure_id, []).append((offering, distance))
 
