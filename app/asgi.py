@@ -18,9 +18,9 @@ from strawberry.asgi import GraphQL
 from app import migrate
 from app.context import Context, Services
 from app.database import Database
+from app.limits import build_limiter
 from app.settings import Settings, load_settings
 from resolvers.auth import authenticate
-from resolvers.ratelimit import build_limiter
 from schema.root import build_schema
 
 log = logging.getLogger("aiguillage")

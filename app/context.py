@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from strawberry.dataloader import DataLoader
 
 from app.database import Database
+from app.limits import Limiter
 from app.settings import Settings
 from resolvers.auth import Actor
 
@@ -31,7 +32,7 @@ class Services:
 
     settings: Settings
     db: Database
-    limiter: Any = None  # resolvers.ratelimit.Limiter, set by the app factory
+    limiter: Limiter
 
 
 @dataclass

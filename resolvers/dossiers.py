@@ -36,13 +36,12 @@ from models.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
-    RateLimited,
     Unauthenticated,
 )
 from models.workflow import Action, Transition, Who, allowed_from, transition
+from resolvers.attempts import CLAIM_PER_OPERATOR, Limiter, count_try
 from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.ratelimit import Limiter
 
 STATUS_LABELS = {
     DossierStatus.ORIENTED: "orienté (onglet Orientations)",
@@ -525,18 +524,14 @@ def claim(
     carnet = normalise_carnet(carnet_number, carnet_pattern, example)
     name = _name(last_name, "beneficiaryLastName", required=True)
     assert name is not None
-    key = f"claim:{actor.operator_id}"
-    wait = limiter.acquire(key)
-    if wait is not None:
-        minutes = max(1, round(wait / 60))
-        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
+    tries = count_try(limiter, [f"{CLAIM_PER_OPERATOR}:{actor.operator_id}"])
     dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
     # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
     # so that both failures take the same path.
     stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
     if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
         raise NotFound(CLAIM_NO_MATCH)
-    limiter.release(key)
+    tries.give_back()
     if dossier.structure_id == actor.structure_id and dossier.status != DossierStatus.ARCHIVED.value:
         status = DossierStatus(dossier.status)
         raise InvalidTransition(

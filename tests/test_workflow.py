@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from models import ArchiveReason, Dossier, DossierEvent, DossierStatus, Role, errors
 from models.workflow import TABLE, Action, Who, markdown_table
 from resolvers import dossiers as uc
 from resolvers.auth import Actor
-from resolvers.ratelimit import MemoryLimiter
 from tests import factories
 
 PATTERN, EXAMPLE = r"[0-9]{3}[a-z]{3}", "000ysz"
