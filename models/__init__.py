@@ -5,19 +5,22 @@ from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
     SERVICE_LABELS,
     ArchiveReason,
+    DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
 
 __all__ = [
     "SERVICE_LABELS",
     "ArchiveReason",
     "Base",
     "Commune",
+    "CommuneSearchKey",
+    "DeclineReason",
     "Dossier",
     "DossierEvent",
     "DossierEventKind",

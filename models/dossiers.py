@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,9 @@ class Operator(Base):
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     # SHA-256 of the bearer token: tokens are random 256-bit strings, so a fast hash is enough.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # where notifications go; never shown through the API
+    email: Mapped[str | None] = mapped_column(String(320))
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -28,7 +31,11 @@ class Operator(Base):
 
 class Dossier(Base):
     __tablename__ = "dossiers"
-    __table_args__ = (Index("ix_dossiers_tab", "structure_id", "status", "last_activity_at", "id"),)
+    __table_args__ = (
+        Index("ix_dossiers_tab", "structure_id", "status", "last_activity_at", "id"),
+        # waiting times: overdue counts, the reminder and expiry jobs
+        Index("ix_dossiers_status_since", "status", "status_since"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     carnet_number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -45,6 +52,11 @@ class Dossier(Base):
     taken_in_charge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archive_reason: Mapped[str | None] = mapped_column(String(30))
+    decline_reason: Mapped[str | None] = mapped_column(String(30))
+    # when it entered its current status: waiting times, reminders and expiry count from here
+    status_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the reminder of the current orientation was recorded (reset by every new orientation)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -63,4 +75,5 @@ class DossierEvent(Base):
     from_structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
     to_structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
     archive_reason: Mapped[str | None] = mapped_column(String(30))
+    decline_reason: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)

@@ -53,6 +53,8 @@ class DossierStatus(enum.Enum):
     ORIENTED = "ORIENTED"
     TAKEN_IN_CHARGE = "TAKEN_IN_CHARGE"
     ARCHIVED = "ARCHIVED"
+    # Declined by the structure it was oriented to, or expired there: the coordinators' queue.
+    RETURNED = "RETURNED"
 
 
 class ArchiveReason(enum.Enum):
@@ -64,12 +66,23 @@ class ArchiveReason(enum.Enum):
     OTHER = "OTHER"
 
 
+class DeclineReason(enum.Enum):
+    OUTSIDE_OUR_AREA = "OUTSIDE_OUR_AREA"
+    SERVICE_NOT_OFFERED = "SERVICE_NOT_OFFERED"
+    NO_CAPACITY = "NO_CAPACITY"
+    ALREADY_FOLLOWED_ELSEWHERE = "ALREADY_FOLLOWED_ELSEWHERE"
+    OTHER = "OTHER"
+
+
 class DossierEventKind(enum.Enum):
     ORIENTED = "ORIENTED"
     TAKEN_IN_CHARGE = "TAKEN_IN_CHARGE"
     REORIENTED = "REORIENTED"
     ARCHIVED = "ARCHIVED"
     CLAIMED = "CLAIMED"
+    DECLINED = "DECLINED"
+    REMINDED = "REMINDED"
+    EXPIRED = "EXPIRED"
 
 
 class Role(enum.Enum):

@@ -18,6 +18,8 @@ class Action(enum.Enum):
     REORIENT = "reorientDossier"
     ARCHIVE = "archiveDossier"
     CLAIM = "claimDossier"
+    DECLINE = "declineDossier"
+    EXPIRE = "expiry (worker)"
 
 
 class Who(enum.Enum):
@@ -26,6 +28,14 @@ class Who(enum.Enum):
     HOLDER = "operator of the holding structure"
     OTHER_OPERATOR = "operator of another structure"
     COORDINATOR = "coordinator"
+    SYSTEM = "the worker (« système »)"
+
+
+# Who may be asked to do what: people act through the API, the worker runs the timed transitions.
+PEOPLE = frozenset({Who.HOLDER, Who.OTHER_OPERATOR, Who.COORDINATOR})
+SYSTEM_ACTIONS = frozenset({Action.EXPIRE})
+# The actor's name in the history of what the worker did.
+SYSTEM_NAME = "système"
 
 
 @dataclass(frozen=True)
@@ -36,8 +46,10 @@ class Transition:
 
 
 ORIENTED, TAKEN, ARCHIVED = DossierStatus.ORIENTED, DossierStatus.TAKEN_IN_CHARGE, DossierStatus.ARCHIVED
+RETURNED = DossierStatus.RETURNED
 _HOLDER_OR_COORD = frozenset({Who.HOLDER, Who.COORDINATOR})
-_ANY = frozenset(Who)
+_COORD = frozenset({Who.COORDINATOR})
+_ANY = PEOPLE
 
 # None as the "from" status: the dossier does not exist yet.
 TABLE: dict[tuple[DossierStatus | None, Action], Transition] = {
@@ -55,6 +67,15 @@ TABLE: dict[tuple[DossierStatus | None, Action], Transition] = {
     (ARCHIVED, Action.CLAIM): Transition(
         ORIENTED, DossierEventKind.CLAIMED, frozenset({Who.OTHER_OPERATOR, Who.HOLDER})
     ),
+    # A RETURNED dossier is in no operator's list, not even the one it came back from: anyone may retrieve it.
+    (RETURNED, Action.CLAIM): Transition(
+        ORIENTED, DossierEventKind.CLAIMED, frozenset({Who.OTHER_OPERATOR, Who.HOLDER})
+    ),
+    # The structure it was oriented to gives it back: the coordinators' queue (« À réorienter »).
+    (ORIENTED, Action.DECLINE): Transition(RETURNED, DossierEventKind.DECLINED, frozenset({Who.HOLDER})),
+    (ORIENTED, Action.EXPIRE): Transition(RETURNED, DossierEventKind.EXPIRED, frozenset({Who.SYSTEM})),
+    (RETURNED, Action.REORIENT): Transition(ORIENTED, DossierEventKind.REORIENTED, _COORD),
+    (RETURNED, Action.ARCHIVE): Transition(ARCHIVED, DossierEventKind.ARCHIVED, _COORD),
 }
 
 
@@ -71,5 +92,6 @@ def markdown_table() -> str:
     lines = ["| from | action | to | who |", "|---|---|---|---|"]
     for (status, action), t in TABLE.items():
         who = "any operator, coordinator" if t.who == _ANY else ", ".join(w.value for w in Who if w in t.who)
-        lines.append(f"| {status.value if status else '—'} | `{action.value}` | {t.to.value} | {who} |")
+        name = action.value if action in SYSTEM_ACTIONS else f"`{action.value}`"
+        lines.append(f"| {status.value if status else '—'} | {name} | {t.to.value} | {who} |")
     return "\n".join(lines)

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
     ArchiveReason,
+    DeclineReason,
     Dossier,
     DossierEvent,
     DossierEventKind,
@@ -38,7 +39,7 @@ from models.errors import (
     NotFound,
     Unauthenticated,
 )
-from models.workflow import Action, Transition, Who, allowed_from, transition
+from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers.attempts import CLAIM_PER_OPERATOR, Limiter, count_try
 from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -47,6 +48,7 @@ STATUS_LABELS = {
     DossierStatus.ORIENTED: "orienté (onglet Orientations)",
     DossierStatus.TAKEN_IN_CHARGE: "pris en charge (onglet Prise en charge)",
     DossierStatus.ARCHIVED: "archivé (onglet Archives)",
+    DossierStatus.RETURNED: "renvoyé aux coordinateurs (file « À réorienter »)",
 }
 ACTION_LABELS = {
     Action.ORIENT: "orienter",
@@ -54,6 +56,8 @@ ACTION_LABELS = {
     Action.REORIENT: "réorienter",
     Action.ARCHIVE: "archiver",
     Action.CLAIM: "récupérer",
+    Action.DECLINE: "refuser",
+    Action.EXPIRE: "faire expirer",
 }
 CLAIM_NO_MATCH = (
     "Aucun dossier ne correspond à ce nom et à ce numéro de carnet. Vérifiez l'orthographe et le numéro."
@@ -117,6 +121,9 @@ def can_see_counts(actor: Actor | None, structure_id: int) -> bool:
 
 
 def can_see(actor: Actor | None, dossier: Dossier) -> bool:
+    # RETURNED: the coordinators' queue; it has left the tabs of the structure it came back from.
+    if dossier.status == DossierStatus.RETURNED.value:
+        return actor is not None and actor.is_coordinator
     return can_see_counts(actor, dossier.structure_id)
 
 
@@ -124,25 +131,30 @@ def _record(
     session: Session,
     dossier_id: int,
     rule: Transition,
-    actor: Actor,
+    actor: Actor | None,
     at: datetime,
     *,
     from_structure_id: int | None,
     to_structure_id: int,
     archive_reason: ArchiveReason | None = None,
+    decline_reason: DeclineReason | None = None,
     note: str | None = None,
 ) -> None:
-    """The history event of a transition, written in the transaction of the transition itself."""
+    """The history event of a transition, written in the transaction of the transition itself.
+
+    ``actor`` None: the worker acted (« système »).
+    """
     session.add(
         DossierEvent(
             dossier_id=dossier_id,
             kind=rule.event.value,
             at=at,
-            actor_id=actor.operator_id,
-            actor_name=actor.name,
+            actor_id=actor.operator_id if actor else None,
+            actor_name=actor.name if actor else SYSTEM_NAME,
             from_structure_id=from_structure_id,
             to_structure_id=to_structure_id,
             archive_reason=archive_reason.value if archive_reason else None,
+            decline_reason=decline_reason.value if decline_reason else None,
             note=note,
         )
     )
@@ -166,14 +178,16 @@ class Counts:
     oriented: int = 0
     taken_in_charge: int = 0
     archived: int = 0
+    returned: int = 0
 
 
-def _counts(rows: Sequence[tuple[str, int]]) -> Counts:
+def _counts(rows: Sequence[tuple[str, int]], with_returned: bool = True) -> Counts:
     by = dict(rows)
     return Counts(
         oriented=by.get(DossierStatus.ORIENTED.value, 0),
         taken_in_charge=by.get(DossierStatus.TAKEN_IN_CHARGE.value, 0),
         archived=by.get(DossierStatus.ARCHIVED.value, 0),
+        returned=by.get(DossierStatus.RETURNED.value, 0) if with_returned else 0,
     )
 
 
@@ -183,7 +197,8 @@ def counts_for(session: Session, actor: Actor | None) -> Counts:
     scope = _scope(actor)
     if scope is not None:
         stmt = stmt.where(scope)
-    return _counts([(s, n) for s, n in session.execute(stmt)])
+    # The returned queue is the coordinators' (0 for an operator).
+    return _counts([(s, n) for s, n in session.execute(stmt)], with_returned=actor.is_coordinator)
 
 
 def counts_by_structure_ids(session: Session, ids: Sequence[int]) -> list[Counts]:
@@ -219,6 +234,8 @@ def list_dossiers(
     scope = _scope(actor)
     if scope is not None:
         conditions.append(scope)
+    if status is DossierStatus.RETURNED and not actor.is_coordinator:
+        conditions.append(false())  # the coordinators' queue is in no operator's tabs
     if search and search.strip():
         if len(search) > NAME_MAX:
             raise InvalidInput("search", f"search : {NAME_MAX} caractères au plus")
@@ -268,7 +285,9 @@ def events_by_dossier_ids(session: Session, ids: Sequence[int]) -> list[list[Dos
 # ---------- transitions ----------
 
 
-def _who(actor: Actor, dossier: Dossier | None) -> Who:
+def _who(actor: Actor | None, dossier: Dossier | None) -> Who:
+    if actor is None:
+        return Who.SYSTEM
     if actor.is_coordinator:
         return Who.COORDINATOR
     if dossier is not None and dossier.structure_id == actor.structure_id:
@@ -298,7 +317,7 @@ def _load_for_action(session: Session, actor: Actor, pk: int) -> Dossier:
     return dossier
 
 
-def _check(actor: Actor, dossier: Dossier, action: Action, expected_version: int | None) -> Transition:
+def _check(actor: Actor | None, dossier: Dossier, action: Action, expected_version: int | None) -> Transition:
     status = DossierStatus(dossier.status)
     rule = transition(status, action)
     who = _who(actor, dossier)
@@ -321,17 +340,19 @@ def _check(actor: Actor, dossier: Dossier, action: Action, expected_version: int
 
 def _apply(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     dossier: Dossier,
     action: Action,
     rule: Transition,
     *,
     to_structure_id: int | None = None,
     archive_reason: ArchiveReason | None = None,
+    decline_reason: DeclineReason | None = None,
     note: str | None = None,
+    at: datetime | None = None,
 ) -> Dossier:
     """The conditional write and its history event; the loser of a race changes nothing."""
-    now = utcnow()
+    now = at or utcnow()
     from_structure = dossier.structure_id
     to_structure = to_structure_id if to_structure_id is not None else from_structure
     values: dict[str, object] = {
@@ -339,9 +360,19 @@ def _apply(
         "structure_id": to_structure,
         "version": Dossier.version + 1,
         "last_activity_at": now,
+        "status_since": now,
     }
     if rule.to is DossierStatus.ORIENTED:
-        values.update(oriented_at=now, taken_in_charge_at=None, archived_at=None, archive_reason=None)
+        values.update(
+            oriented_at=now,
+            taken_in_charge_at=None,
+            archived_at=None,
+            archive_reason=None,
+            decline_reason=None,
+            reminded_at=None,
+        )
+    elif rule.to is DossierStatus.RETURNED:
+        values.update(decline_reason=decline_reason.value if decline_reason else None)
     elif rule.to is DossierStatus.TAKEN_IN_CHARGE:
         values.update(taken_in_charge_at=now)
     elif rule.to is DossierStatus.ARCHIVED:
@@ -375,6 +406,7 @@ def _apply(
         from_structure_id=from_structure,
         to_structure_id=to_structure,
         archive_reason=archive_reason,
+        decline_reason=decline_reason,
         note=note,
     )
     session.flush()
@@ -429,6 +461,7 @@ def orient(
         status=rule.to.value,
         version=1,
         oriented_at=now,
+        status_since=now,
         last_activity_at=now,
         created_at=now,
     )
@@ -476,7 +509,8 @@ def reorient(
     actor = require_actor(actor)
     dossier = _load_for_action(session, actor, pk)
     rule = _check(actor, dossier, Action.REORIENT, expected_version)
-    if to_structure_id == dossier.structure_id:
+    # A returned dossier may go back where it came from (it expired there; the place has room now).
+    if to_structure_id == dossier.structure_id and dossier.status != DossierStatus.RETURNED.value:
         raise InvalidInput(
             "toStructureId", "toStructureId : choisissez une autre structure que celle qui suit le dossier"
         )
@@ -495,12 +529,42 @@ def archive(
     expected_version: int | None,
 ) -> Dossier:
     actor = require_actor(actor)
-    note = _note(note)
-    if reason is ArchiveReason.OTHER and not note:
-        raise InvalidInput("note", "note : précisez le motif quand la raison est « Autre » (OTHER)")
+    note = _reason_note(note, reason is ArchiveReason.OTHER)
     dossier = _load_for_action(session, actor, pk)
     rule = _check(actor, dossier, Action.ARCHIVE, expected_version)
     return _apply(session, actor, dossier, Action.ARCHIVE, rule, archive_reason=reason, note=note)
+
+
+def _reason_note(note: str | None, other: bool) -> str | None:
+    note = _note(note)
+    if other and not note:
+        raise InvalidInput("note", "note : précisez le motif quand la raison est « Autre » (OTHER)")
+    return note
+
+
+def decline(
+    session: Session,
+    actor: Actor | None,
+    pk: int,
+    reason: DeclineReason,
+    note: str | None,
+    expected_version: int | None,
+) -> Dossier:
+    """The structure a dossier was oriented to gives it back to the coordinators' queue, with a reason."""
+    actor = require_actor(actor)
+    note = _reason_note(note, reason is DeclineReason.OTHER)
+    dossier = _load_for_action(session, actor, pk)
+    rule = _check(actor, dossier, Action.DECLINE, expected_version)
+    return _apply(session, actor, dossier, Action.DECLINE, rule, decline_reason=reason, note=note)
+
+
+def expire(session: Session, pk: int, at: datetime, expected_version: int | None = None) -> Dossier:
+    """The worker sends a dossier left ORIENTED too long back to the coordinators (its job picks which)."""
+    dossier = session.get(Dossier, pk)
+    if dossier is None:
+        raise NotFound("Dossier introuvable.")
+    rule = _check(None, dossier, Action.EXPIRE, expected_version)
+    return _apply(session, None, dossier, Action.EXPIRE, rule, at=at)
 
 
 def claim(
@@ -532,7 +596,10 @@ def claim(
     if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
         raise NotFound(CLAIM_NO_MATCH)
     tries.give_back()
-    if dossier.structure_id == actor.structure_id and dossier.status != DossierStatus.ARCHIVED.value:
+    if dossier.structure_id == actor.structure_id and dossier.status in (
+        DossierStatus.ORIENTED.value,
+        DossierStatus.TAKEN_IN_CHARGE.value,
+    ):
         status = DossierStatus(dossier.status)
         raise InvalidTransition(
             status, f"Ce dossier est déjà dans votre liste : il est {STATUS_LABELS[status]}."

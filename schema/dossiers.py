@@ -31,6 +31,7 @@ Info = strawberry.Info[Context, None]
 
 ArchiveReason = strawberry.enum(models.ArchiveReason, name="ArchiveReason")
 DossierEventKind = strawberry.enum(models.DossierEventKind, name="DossierEventKind")
+DeclineReason = strawberry.enum(models.DeclineReason, name="DeclineReason")
 
 
 @strawberry.type
@@ -38,17 +39,29 @@ class DossierCounts:
     oriented: int
     taken_in_charge: int
     archived: int
+    returned: int = strawberry.field(
+        description="The coordinators' queue « À réorienter » (0 for an operator)."
+    )
 
     @classmethod
     def of(cls, counts: use_cases.Counts) -> DossierCounts:
-        return cls(oriented=counts.oriented, taken_in_charge=counts.taken_in_charge, archived=counts.archived)
+        return cls(
+            oriented=counts.oriented,
+            taken_in_charge=counts.taken_in_charge,
+            archived=counts.archived,
+            returned=counts.returned,
+        )
 
 
 async def structure_dossier_counts(info: Info, structure_id: int) -> DossierCounts | None:
     if not use_cases.can_see_counts(info.context.actor, structure_id):
         return None
     counts = await info.context.loader("dossier_counts", use_cases.counts_by_structure_ids).load(structure_id)
-    return DossierCounts.of(counts)
+    result = DossierCounts.of(counts)
+    actor = info.context.actor
+    if actor is None or not actor.is_coordinator:
+        result.returned = 0
+    return result
 
 
 async def _structure(info: Info, pk: int | None) -> StructureType | None:
@@ -92,6 +105,10 @@ class DossierEventType:
     @strawberry.field
     def archive_reason(self) -> ArchiveReason | None:  # type: ignore[valid-type]
         return models.ArchiveReason(self.row.archive_reason) if self.row.archive_reason else None
+
+    @strawberry.field
+    def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
+        return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
     @strawberry.field
     def note(self) -> str | None:
@@ -151,6 +168,10 @@ class DossierType(Node):
     @strawberry.field
     def archive_reason(self) -> ArchiveReason | None:  # type: ignore[valid-type]
         return models.ArchiveReason(self.row.archive_reason) if self.row.archive_reason else None
+
+    @strawberry.field(description="RETURNED after a decline: the reason the structure gave.")
+    def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
+        return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
@@ -322,6 +343,23 @@ class DossierMutation:
         except DomainError as exc:
             return to_error(exc)
         return await _act(info, use_cases.archive, pk, reason, note, expected_version)
+
+    @strawberry.mutation(
+        description="The structure an ORIENTED dossier was sent to gives it back to the coordinators, with a reason."
+    )
+    async def decline_dossier(
+        self,
+        info: Info,
+        dossier_id: strawberry.ID,
+        reason: DeclineReason,  # type: ignore[valid-type]
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> DossierResult:
+        try:
+            pk = _pk(dossier_id, "Dossier", "dossierId")
+        except DomainError as exc:
+            return to_error(exc)
+        return await _act(info, use_cases.decline, pk, reason, note, expected_version)
 
     @strawberry.mutation(
         description="« Je récupère son dossier » by NAME + N° CARNET. Once per request; failed tries are limited."

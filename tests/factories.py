@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -95,9 +96,11 @@ def dossier(
     last_name: str = "Martin",
     needs: tuple[ServiceKind, ...] = (),
     commune_code: str | None = None,
+    since: datetime | None = None,
 ) -> Dossier:
+    """``since``: when it entered its status (default now), to test waiting times."""
     n = next(_seq)
-    now = utcnow()
+    now = since or utcnow()
     row = Dossier(
         carnet_number=carnet
         or f"{n % 1000:03d}{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}{chr(97 + n // 676 % 26)}",
@@ -109,9 +112,10 @@ def dossier(
         status=status.value,
         version=1,
         oriented_at=now,
-        taken_in_charge_at=now if status is not DossierStatus.ORIENTED else None,
+        taken_in_charge_at=now if status in (DossierStatus.TAKEN_IN_CHARGE, DossierStatus.ARCHIVED) else None,
         archived_at=now if status is DossierStatus.ARCHIVED else None,
         archive_reason="PATH_COMPLETED" if status is DossierStatus.ARCHIVED else None,
+        status_since=now,
         last_activity_at=now,
     )
     session.add(row)

@@ -47,3 +47,12 @@ query One($id: ID!) {
     history { kind actor fromStructure { name } toStructure { name } archiveReason note } }
 }
 """
+DECLINE = (
+    "mutation Decline($id: ID!, $reason: DeclineReason!, $note: String, $v: Int) {"
+    " declineDossier(dossierId: $id, reason: $reason, note: $note, expectedVersion: $v) {" + RESULT + "} }"
+)
+QUEUE = """
+query Queue { dossierCounts { returned }
+  dossiers(status: RETURNED) { totalCount edges { node { id status declineReason structure { name }
+    history { kind actor declineReason note } } } } }
+"""

@@ -10,26 +10,32 @@ from sqlalchemy.orm import Session
 
 from app.database import Database
 from app.limits import MemoryLimiter
-from models import ArchiveReason, Dossier, DossierEvent, DossierStatus, Role, errors
-from models.workflow import TABLE, Action, Who, markdown_table
+from models import ArchiveReason, DeclineReason, Dossier, DossierEvent, DossierStatus, Role, errors, utcnow
+from models.workflow import PEOPLE, SYSTEM_ACTIONS, SYSTEM_NAME, TABLE, Action, Who, markdown_table
 from resolvers import dossiers as uc
 from resolvers.auth import Actor
 from tests import factories
 
 PATTERN, EXAMPLE = r"[0-9]{3}[a-z]{3}", "000ysz"
 O, T, A = DossierStatus.ORIENTED, DossierStatus.TAKEN_IN_CHARGE, DossierStatus.ARCHIVED
-H, X, C = Who.HOLDER, Who.OTHER_OPERATOR, Who.COORDINATOR
+R = DossierStatus.RETURNED
+H, X, C, S = Who.HOLDER, Who.OTHER_OPERATOR, Who.COORDINATOR, Who.SYSTEM
 
 # Written out from DOMAIN.md, independently of models/workflow.py: a status, or the error expected.
+# People act through the API; the worker alone runs the timed transitions (expiry).
 EXPECTED: dict[tuple[DossierStatus | None, Action, Who], DossierStatus | type[errors.DomainError]] = {}
-for who in Who:
+for who in (H, X, C):
     EXPECTED[(None, Action.ORIENT, who)] = O
-for status, who in itertools.product(DossierStatus, Who):
+for status, who in itertools.product(DossierStatus, (H, X, C)):
     EXPECTED[(status, Action.ORIENT, who)] = errors.Conflict  # the carnet is known: retrieve it instead
-    # Acting by id on another structure's dossier: it is as good as missing.
-    for action in (Action.TAKE_IN_CHARGE, Action.REORIENT, Action.ARCHIVE):
-        EXPECTED[(status, action, who)] = errors.NotFound if who is X else errors.InvalidTransition
+    # Acting by id on another structure's dossier: it is as good as missing; so is a RETURNED dossier for
+    # every operator (the coordinators' queue).
+    for action in (Action.TAKE_IN_CHARGE, Action.REORIENT, Action.ARCHIVE, Action.DECLINE):
+        hidden = who is X or (status is R and who is not C)
+        EXPECTED[(status, action, who)] = errors.NotFound if hidden else errors.InvalidTransition
     EXPECTED[(status, Action.CLAIM, who)] = errors.NotAllowed if who is C else O
+for status in DossierStatus:
+    EXPECTED[(status, Action.EXPIRE, S)] = R if status is O else errors.InvalidTransition
 EXPECTED.update(
     {
         (O, Action.TAKE_IN_CHARGE, H): T,
@@ -44,6 +50,10 @@ EXPECTED.update(
         (T, Action.ARCHIVE, C): A,
         (O, Action.CLAIM, H): errors.InvalidTransition,  # already in the holder's list
         (T, Action.CLAIM, H): errors.InvalidTransition,
+        (O, Action.DECLINE, H): R,
+        (O, Action.DECLINE, C): errors.NotAllowed,  # only the structure it was sent to declines
+        (R, Action.REORIENT, C): O,
+        (R, Action.ARCHIVE, C): A,
     }
 )
 EVENT = {
@@ -52,12 +62,17 @@ EVENT = {
     Action.REORIENT: "REORIENTED",
     Action.ARCHIVE: "ARCHIVED",
     Action.CLAIM: "CLAIMED",
+    Action.DECLINE: "DECLINED",
+    Action.EXPIRE: "EXPIRED",
 }
 CASES = sorted(EXPECTED, key=lambda k: (str(k[0]), k[1].value, k[2].value))
 
 
 def test_expectations_cover_every_combination() -> None:
-    assert len(EXPECTED) == (1 + len(DossierStatus)) * len(Action) * len(Who) - (len(Action) - 1) * len(Who)
+    human = [a for a in Action if a not in SYSTEM_ACTIONS]
+    people = len(PEOPLE)
+    statuses = len(DossierStatus)
+    assert len(EXPECTED) == people * (1 + statuses * len(human)) + statuses * len(SYSTEM_ACTIONS)
     for (status, action), rule in TABLE.items():
         for who in rule.who:
             assert EXPECTED[(status, action, who)] == rule.to
@@ -70,22 +85,24 @@ def test_readme_prints_the_table() -> None:
     assert markdown_table() in readme
 
 
-def _actors(session: Session) -> tuple[dict[Who, Actor], int, int]:
+def _actors(session: Session) -> tuple[dict[Who, Actor | None], int, int]:
     home = factories.structure(session, "Maison", operator=True)
     other = factories.structure(session, "Ailleurs", operator=True, lat=45.7, lon=0.2)
     third = factories.structure(session, "Tiers", operator=True, lat=45.6, lon=0.1)
-    actors = {
+    actors: dict[Who, Actor | None] = {
         H: Actor(1, "Holder", Role.OPERATOR, home.id),
         X: Actor(2, "Other", Role.OPERATOR, other.id),
         C: Actor(3, "Coord", Role.COORDINATOR, None),
+        S: None,
     }
     for actor in actors.values():
-        factories.operator_with_id(session, actor)
+        if actor is not None:
+            factories.operator_with_id(session, actor)
     return actors, home.id, third.id
 
 
 def _act(
-    session: Session, action: Action, actor: Actor, dossier_id: int | None, home: int, target: int
+    session: Session, action: Action, actor: Actor | None, dossier_id: int | None, home: int, target: int
 ) -> Dossier:
     limiter = MemoryLimiter(100, 60)
     match action:
@@ -100,6 +117,10 @@ def _act(
             return uc.archive(session, actor, dossier_id or 0, ArchiveReason.PATH_COMPLETED, None, None)
         case Action.CLAIM:
             return uc.claim(session, actor, "LEFEVRE", "123ABC", limiter, PATTERN, EXAMPLE)
+        case Action.DECLINE:
+            return uc.decline(session, actor, dossier_id or 0, DeclineReason.NO_CAPACITY, None, None)
+        case Action.EXPIRE:
+            return uc.expire(session, dossier_id or 0, utcnow())
     raise AssertionError(action)
 
 
@@ -126,7 +147,9 @@ def test_state_table(db: Database, status: DossierStatus | None, action: Action,
         assert result.version == (1 if status is None else 2)
         with db.read() as session:
             last = session.scalars(select(DossierEvent).order_by(DossierEvent.id.desc())).first()
-            assert last is not None and last.kind == EVENT[action] and last.actor_name == actors[who].name
+            actor = actors[who]
+            assert last is not None and last.kind == EVENT[action]
+            assert last.actor_name == (actor.name if actor else SYSTEM_NAME)
         assert events() == before + 1
     else:
         with pytest.raises(expected), db.write() as session:
