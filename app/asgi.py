@@ -196,11 +196,13 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     async def healthz(_request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(db.ping)
-        body = {
-            "status": "ok" if ok else "unavailable",
-            "database": "up" if ok else "down",
-            "backend": db.backend,
-        }
+        redis = "not configured"
+        if services.limiter.shared:
+            redis = "up" if await anyio.to_thread.run_sync(services.limiter.check) else "down"
+        # Redis down: retrievals and orientations answer « indisponible », the map and exports still work, and
+        # every process shares that Redis: 200 "degraded" keeps them serving rather than all leaving rotation.
+        status = "unavailable" if not ok else "degraded" if redis == "down" else "ok"
+        body = {"status": status, "database": "up" if ok else "down", "backend": db.backend, "redis": redis}
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @contextlib.asynccontextmanager

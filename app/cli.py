@@ -43,6 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             "--workers > 1 needs AIGUILLAGE_REDIS_URL: each process would keep its own retrieval limit"
         )
 
+    from app.limits import AnotherServer, serving
+
     db = _db(settings)
     try:
         migrate.check_migrated(db.engine)
@@ -50,15 +52,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(str(exc)) from None
     finally:
         db.dispose()
-    uvicorn.run(
-        "app.asgi:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,  # app.asgi.AccessLog logs requests without their query strings
-    )
+    try:
+        with serving(settings) as covers:
+            print(f"aiguillage: {covers}", file=sys.stderr, flush=True)
+            uvicorn.run(
+                "app.asgi:app_from_env",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,  # app.asgi.AccessLog logs requests without their query strings
+            )
+    except AnotherServer as exc:
+        raise CommandError(str(exc)) from None
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:

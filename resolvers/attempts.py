@@ -13,8 +13,17 @@ from models.errors import RateLimited
 
 # The names of the limits: a use case counts under "name:subject"; app/limits.py declares each one's numbers.
 CLAIM_PER_OPERATOR = "claim"
+CLAIM_PER_STRUCTURE = "claim-structure"
 
 TOO_MANY_FAILURES = "Trop d'essais infructueux : réessayez dans {minutes} min environ."
+
+
+def failed_try_keys(operator_id: int, structure_id: int | None) -> list[str]:
+    """Where a failed try at a carnet counts: its operator, and its structure when it has one."""
+    keys = [f"{CLAIM_PER_OPERATOR}:{operator_id}"]
+    if structure_id is not None:
+        keys.append(f"{CLAIM_PER_STRUCTURE}:{structure_id}")
+    return keys
 
 
 class Limiter(Protocol):

@@ -40,7 +40,7 @@ from models.errors import (
     Unauthenticated,
 )
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
-from resolvers.attempts import CLAIM_PER_OPERATOR, Limiter, count_try
+from resolvers.attempts import Limiter, count_try, failed_try_keys
 from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
@@ -428,7 +428,12 @@ class OrientInput:
 
 
 def orient(
-    session: Session, actor: Actor | None, data: OrientInput, carnet_pattern: str, example: str
+    session: Session,
+    actor: Actor | None,
+    data: OrientInput,
+    carnet_pattern: str,
+    example: str,
+    limiter: Limiter,
 ) -> Dossier:
     actor = require_actor(actor)
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
@@ -446,6 +451,9 @@ def orient(
     if _who(actor, None) not in rule.who:
         raise NotAllowed("Action réservée.")
     _target_structure(session, data.to_structure_id, "input.toStructureId")
+    # « Carnet already known » tells about a beneficiary: it is a failed try at a carnet like a failed
+    # retrieval, counted by the same limits, or orienting would be a carnet oracle outside them.
+    tries = count_try(limiter, failed_try_keys(actor.operator_id, actor.structure_id))
     if session.scalar(select(Dossier.id).where(Dossier.carnet_number == carnet)) is not None:
         raise Conflict(_KNOWN_CARNET)
     assert last_name is not None
@@ -471,6 +479,7 @@ def orient(
             session.flush()
     except IntegrityError:
         raise Conflict(_KNOWN_CARNET) from None
+    tries.give_back()
     _record(
         session,
         dossier.id,
@@ -588,7 +597,7 @@ def claim(
     carnet = normalise_carnet(carnet_number, carnet_pattern, example)
     name = _name(last_name, "beneficiaryLastName", required=True)
     assert name is not None
-    tries = count_try(limiter, [f"{CLAIM_PER_OPERATOR}:{actor.operator_id}"])
+    tries = count_try(limiter, failed_try_keys(actor.operator_id, actor.structure_id))
     dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
     # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
     # so that both failures take the same path.

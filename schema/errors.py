@@ -21,6 +21,7 @@ class ErrorCode(enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 @strawberry.interface(description="An expected failure; the message is meant for the operator (in French).")
@@ -61,6 +62,13 @@ class RateLimitedError(Error):
     retry_after_seconds: int
 
 
+@strawberry.type(
+    description="« Service momentanément indisponible »: a part the answer needs does not answer; nothing was done."
+)
+class UnavailableError(Error):
+    retry_after_seconds: int
+
+
 AnyError = (
     NotAllowedError
     | NotFoundError
@@ -68,6 +76,7 @@ AnyError = (
     | InvalidInputError
     | ConflictError
     | RateLimitedError
+    | UnavailableError
 )
 
 
@@ -80,6 +89,10 @@ def to_error(exc: domain.DomainError) -> AnyError:
             return InvalidInputError(code=code, message=exc.message, field=exc.field)
         case domain.RateLimited():
             return RateLimitedError(
+                code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
+            )
+        case domain.Unavailable():
+            return UnavailableError(
                 code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
             )
         case domain.NotFound():

@@ -108,7 +108,7 @@ def _act(
     match action:
         case Action.ORIENT:
             data = uc.OrientInput(carnet_number="123abc", last_name="Lefèvre", to_structure_id=home)
-            return uc.orient(session, actor, data, PATTERN, EXAMPLE)
+            return uc.orient(session, actor, data, PATTERN, EXAMPLE, limiter)
         case Action.TAKE_IN_CHARGE:
             return uc.take_in_charge(session, actor, dossier_id or 0, None)
         case Action.REORIENT:
