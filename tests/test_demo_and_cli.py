@@ -83,6 +83,7 @@ def test_operator_create_prints_a_working_token_last(settings: Settings, db: Dat
         ["operator", "revoke"],
         ["structure", "enroll"],
         ["schema", "export"],
+        ["export", "validate"],
     ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
