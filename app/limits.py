@@ -37,7 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from app.settings import Settings
 from models.errors import Unavailable
-from resolvers.attempts import CLAIM_PER_OPERATOR, CLAIM_PER_STRUCTURE
+from resolvers.attempts import CLAIM_PER_OPERATOR, CLAIM_PER_STRUCTURE, STATUS_PER_ADDRESS
 
 REDIS_PREFIX = "aiguillage:limit"
 # A Redis that does not answer must not hold a request: past this, the try is refused as « indisponible ».
@@ -66,6 +66,8 @@ def declared(settings: Settings) -> dict[str, Limit]:
         # per operator, and per structure so that several tokens of one structure do not multiply the tries.
         CLAIM_PER_OPERATOR: Limit(settings.claim_max_failures, settings.claim_window_seconds),
         CLAIM_PER_STRUCTURE: Limit(settings.claim_structure_max_failures, settings.claim_window_seconds),
+        # Failed beneficiaryStatus lookups (public: NAME + carnet) per client address, as many as an operator's.
+        STATUS_PER_ADDRESS: Limit(settings.claim_max_failures, settings.claim_window_seconds),
     }
 
 

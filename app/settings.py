@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
     nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="a dossier archived longer than this is purged; only anonymous statistics remain",
+    )
     cors_origins: str = Field(
         default="",
         description="origins allowed to call the API from a browser: comma-separated, or * for any",

@@ -13,9 +13,12 @@ from models.enums import (
     ServiceKind,
 )
 from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
+from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AnonymousDossier",
+    "AnonymousStep",
     "ArchiveReason",
     "Base",
     "Commune",

@@ -14,6 +14,7 @@ from models.errors import RateLimited
 # The names of the limits: a use case counts under "name:subject"; app/limits.py declares each one's numbers.
 CLAIM_PER_OPERATOR = "claim"
 CLAIM_PER_STRUCTURE = "claim-structure"
+STATUS_PER_ADDRESS = "status"
 
 TOO_MANY_FAILURES = "Trop d'essais infructueux : réessayez dans {minutes} min environ."
 

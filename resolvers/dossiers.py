@@ -576,6 +576,36 @@ def expire(session: Session, pk: int, at: datetime, expected_version: int | None
     return _apply(session, None, dossier, Action.EXPIRE, rule, at=at)
 
 
+def find_by_name_and_carnet(
+    session: Session,
+    last_name: str,
+    carnet_number: str,
+    limiter: Limiter,
+    keys: Sequence[str],
+    carnet_pattern: str,
+    example: str,
+    *,
+    name_field: str,
+) -> Dossier:
+    """The dossier of NAME + carnet, for retrieval and for the beneficiary's own status.
+
+    A wrong name and an unknown carnet give the same ``NotFound``; each failure counts against the limits
+    of ``keys`` (a try is counted before the lookup and given back when it matches).
+    """
+    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
+    name = _name(last_name, name_field, required=True)
+    assert name is not None
+    tries = count_try(limiter, keys)
+    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
+    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
+    # so that both failures take the same path.
+    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
+    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
+        raise NotFound(CLAIM_NO_MATCH)
+    tries.give_back()
+    return dossier
+
+
 def claim(
     session: Session,
     actor: Actor | None,
@@ -594,17 +624,16 @@ def claim(
     actor = require_actor(actor)
     if actor.role is not Role.OPERATOR or actor.structure_id is None:
         raise NotAllowed("La récupération d'un dossier est faite par un opérateur de structure.")
-    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
-    name = _name(last_name, "beneficiaryLastName", required=True)
-    assert name is not None
-    tries = count_try(limiter, failed_try_keys(actor.operator_id, actor.structure_id))
-    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
-    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
-    # so that both failures take the same path.
-    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
-    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
-        raise NotFound(CLAIM_NO_MATCH)
-    tries.give_back()
+    dossier = find_by_name_and_carnet(
+        session,
+        last_name,
+        carnet_number,
+        limiter,
+        failed_try_keys(actor.operator_id, actor.structure_id),
+        carnet_pattern,
+        example,
+        name_field="beneficiaryLastName",
+    )
     if dossier.structure_id == actor.structure_id and dossier.status in (
         DossierStatus.ORIENTED.value,
         DossierStatus.TAKEN_IN_CHARGE.value,

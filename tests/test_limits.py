@@ -104,9 +104,12 @@ def test_redis_down_is_a_clear_unavailable_answer(settings: Settings, people: di
     down = limited(settings, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
     with TestClient(create_app(down)) as client:
         gql = GQL(client)
+        status = "query S($n: String!, $c: String!) { beneficiaryStatus(lastName: $n, carnetNumber: $c) {"
+        status += " __typename ... on Error { code message } } }"
         for answer in (
             claim(gql, people["op"], "Bernard"),
             orient(gql, people["op"], "105aaa", people["home"]),
+            gql.data(status, {"n": "Bernard", "c": "246abc"})["beneficiaryStatus"],
         ):
             assert answer["__typename"] == "UnavailableError", answer
             assert answer["code"] == "UNAVAILABLE"
