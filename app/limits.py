@@ -9,11 +9,13 @@ succeeds), so that concurrent tries cannot slip past a limit: see ``resolvers/at
 
 How to add a limit (one declaration):
 1. name it in ``resolvers/attempts.py`` (the key prefix the use case counts under, e.g.
-   ``STATUS_PER_ADDRESS = "status-address"``);
+   ``EXPORT_PER_ADDRESS = "export"``);
 2. declare it in ``declared`` below: how many tries per how many seconds, read from settings when an admin may
-   tune them (then add them to ``app/settings.py`` and to the README's *Configuration* table);
-3. in the use case: ``tries = count_try(limiter, [f"{STATUS_PER_ADDRESS}:{address}"])``, then
-   ``tries.give_back()`` when the try turns out not to count.
+   tune them (then add them to ``app/settings.py`` and to the README's *Configuration* and *Rate limits*
+   tables);
+3. in the use case: ``tries = count_try(limiter, [f"{EXPORT_PER_ADDRESS}:{address}"])``, then
+   ``tries.give_back()`` when the try turns out not to count (or never, when every try counts).
+A name that is not declared gets the first limit's numbers: declare every name.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.nearby import MAX_RADIUS_KM
+
 ENV_PREFIX = "AIGUILLAGE_"
 # Variables read by the test suite and bench scripts, not by the service.
 _NOT_SETTINGS = ("AIGUILLAGE_TEST_", "AIGUILLAGE_BENCH_")
@@ -60,7 +62,7 @@ class Settings(BaseSettings):
         description="a dossier just retrieved by one structure cannot be retrieved by another",
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
-    nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    nearby_max_radius_km: float = Field(default=MAX_RADIUS_KM, gt=0)
     retention_days: int = Field(
         default=730,
         ge=1,

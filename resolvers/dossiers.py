@@ -39,6 +39,7 @@ from models.errors import (
     NotFound,
     Unauthenticated,
 )
+from models.mapping import INSEE_COMMUNE_CODE
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers.attempts import Limiter, count_try, failed_try_keys
 from resolvers.auth import Actor
@@ -439,8 +440,8 @@ def orient(
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
     last_name = _name(data.last_name, "input.lastName", required=True)
     first_name = _name(data.first_name, "input.firstName", required=False)
-    commune = (data.commune_code or "").strip() or None
-    if commune is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]{3}", commune):
+    commune = (data.commune_code or "").strip().upper() or None
+    if commune is not None and not INSEE_COMMUNE_CODE.fullmatch(commune):
         raise InvalidInput(
             "input.communeCode",
             "input.communeCode : code INSEE de commune à 5 caractères attendu (ex. 16015)",

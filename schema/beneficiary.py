@@ -9,7 +9,6 @@ import strawberry
 from app.context import Context
 from models.errors import DomainError, InvalidInput
 from resolvers import beneficiary as use_cases
-from resolvers import structures as structure_queries
 from schema.errors import (
     DossierStatus,
     InvalidInputError,
@@ -36,9 +35,7 @@ class BeneficiaryStatus:
     async def structure(self, info: Info) -> StructureType | None:
         if self.structure_id is None:
             return None
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
-            self.structure_id
-        )
+        row = await info.context.loaders.structure.load(self.structure_id)
         return StructureType.of(row) if row else None
 
 

@@ -9,14 +9,13 @@ import strawberry
 
 from app.context import Context
 from resolvers import statistics as use_cases
-from resolvers import structures as structure_queries
 from schema.mapping import StructureType
 
 Info = strawberry.Info[Context, None]
 
 
 async def _structure(info: Info, pk: int) -> StructureType:
-    row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+    row = await info.context.loaders.structure.load(pk)
     assert row is not None, "statistics name structures by foreign key"
     return StructureType.of(row)
 
