@@ -44,9 +44,23 @@ class Settings(BaseSettings):
     )
     carnet_example: str = Field(default="000ysz", description="shown in error messages")
     page_size_max: int = Field(default=100, ge=1, le=1000)
-    max_query_depth: int = Field(default=12, ge=2, le=50)
+    # The deepest query the service's own screens send is 6 levels (dossiers → edges → node → history →
+    # fromStructure → name); 8 leaves room and still stops structure ↔ offerings cycles early.
+    max_query_depth: int = Field(default=8, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=3000, ge=100, le=100_000)
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="estimated objects one authenticated request may resolve"
+    )
+    max_query_cost_anonymous: int = Field(
+        default=5_000, ge=1, description="the same for a request without a token (the public map)"
+    )
+    unbounded_list_estimate: int = Field(
+        default=10, ge=1, le=1000, description="assumed length of a list that takes no `first` (offerings)"
+    )
+    max_list_items: int = Field(default=100, ge=1, le=10_000, description="longest list argument")
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     parser_cache_size: int = Field(default=256, ge=0, le=100_000)
     redis_url: str | None = None
     claim_max_failures: int = Field(default=10, ge=1)

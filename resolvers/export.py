@@ -29,6 +29,7 @@ from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.errors import TooManyFeatures
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
+from models.spreadsheet import neutralise_formula, starts_like_formula
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
@@ -91,7 +92,9 @@ def _enumerated(name: str, values: Sequence[str]) -> str:
 
 def _summary(text: str | None) -> str:
     text = (text or "").strip()
-    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+    # The standard's limit is on the written cell, which a neutralised formula starts with an apostrophe.
+    room = SUMMARY_MAX - 1 if starts_like_formula(text) else SUMMARY_MAX
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 
 def _number(value: float | None) -> str:
@@ -155,7 +158,7 @@ def standard_row(
         row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
     for name_ in FREE_TEXT:
         row[name_] = SEPARATOR.join(_values(extra.get(name_)))
-    return [row[f] for f in V1_COLUMNS]
+    return [neutralise_formula(row[f]) for f in V1_COLUMNS]
 
 
 @dataclass(frozen=True)
