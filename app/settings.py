@@ -91,6 +91,18 @@ class Settings(BaseSettings):
         default=60, ge=0, le=86_400, description="how long caches may keep public GET answers"
     )
     spatialite_library: str = "mod_spatialite"
+    map_tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="tile URL template of the public map and the console's small maps ({z}, {x}, {y})",
+    )
+    map_tiles_attribution: str = Field(
+        default="© les contributeurs d'OpenStreetMap",
+        description="attribution shown on the maps (the tiles' licence requires it)",
+    )
+    map_frame_ancestors: str = Field(
+        default="'none'",
+        description="CSP frame-ancestors of the public map: 'none', or the origins allowed to embed it",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("carnet_pattern")
@@ -101,6 +113,23 @@ class Settings(BaseSettings):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from exc
         return value
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_template(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or not all(
+            p in value for p in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError("expected an http(s) URL template with {z}, {x} and {y}")
+        return value
+
+    @field_validator("map_frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        # One CSP directive's value: a character that ends a directive would let a setting add others.
+        if not value.strip() or any(c in value for c in ";,\r\n"):
+            raise ValueError("expected 'none', 'self' or origins separated by spaces (https://example.fr)")
+        return value.strip()
 
     @field_validator("cors_origins")
     @classmethod

@@ -146,6 +146,7 @@ def _record(
     archive_reason: ArchiveReason | None = None,
     decline_reason: DeclineReason | None = None,
     note: str | None = None,
+    previous_since: datetime | None = None,
 ) -> None:
     """The history event of a transition, written in the transaction of the transition itself.
 
@@ -163,6 +164,7 @@ def _record(
             archive_reason=archive_reason.value if archive_reason else None,
             decline_reason=decline_reason.value if decline_reason else None,
             note=note,
+            previous_since=previous_since,
         )
     )
 
@@ -350,7 +352,7 @@ def _apply(
 ) -> Dossier:
     """The conditional write and its history event; the loser of a race changes nothing."""
     now = at or utcnow()
-    from_structure = dossier.structure_id
+    from_structure, previous_since = dossier.structure_id, dossier.status_since
     to_structure = to_structure_id if to_structure_id is not None else from_structure
     values: dict[str, object] = {
         "status": rule.to.value,
@@ -405,6 +407,7 @@ def _apply(
         archive_reason=archive_reason,
         decline_reason=decline_reason,
         note=note,
+        previous_since=previous_since,
     )
     session.flush()
     session.expire(dossier)
