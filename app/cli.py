@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from app.settings import Settings, SettingsError, load_settings
 
 
@@ -384,6 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.fn(args, settings)
     except (SettingsError, CommandError) as exc:
         print(f"aiguillage: error: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        # The database refused or did not answer: one line that says so, not a trace of our internals.
+        cause = exc.orig if exc.orig is not None else exc
+        message = " ".join(str(cause).split())[:300]
+        print(f"aiguillage: error: base de données : {type(cause).__name__}: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
