@@ -59,7 +59,8 @@ def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm"
         raise InvalidInput(
             field,
             f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
-            f"reçu {radius_km:g}",
+            # Every digit received: "{:g}" would round 100.0000001 to "100", which reads as allowed.
+            f"reçu {radius_km!r}",
         )
     return radius_km
 
