@@ -167,6 +167,7 @@ def test_map_with_the_keyboard_alone_around_me_and_an_unknown_postal_code(tab: T
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 45.6411, "longitude": 0.1986})  # Soyaux
     tab.goto("/carte")
+    expect(page.locator("#services input[type=checkbox]")).to_have_count(9)  # the page's script is ready
     page.get_by_label("Commune ou code postal").focus()
     page.keyboard.type("99999")
     page.keyboard.press("Enter")
@@ -400,7 +401,15 @@ def test_coordinator_orients_a_new_beneficiary_and_sees_typed_errors(tab: Tab) -
 
 
 def test_console_holds_at_375_pixels(phone: Tab) -> None:
+    page = phone.page
     sign_in(phone, "demo-soleil")
+    # a tab chosen while the first list is still loading wins over that list
+    page.get_by_role("tab", name=re.compile("^Prise en charge")).click()
+    expect(page.locator("table.dossiers tbody tr")).to_have_count(6)
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Prise en charge (6)")
+    # on a phone each dossier is a block whose cells say what they are
+    first_row = page.locator("table.dossiers tbody tr").first
+    expect(first_row.get_by_role("cell", name="Pris en charge depuis : aujourd'hui")).to_be_visible()
     no_horizontal_scroll(phone)
     open_dossier(phone, "Prise en charge", "FERRAND")
     phone.page.get_by_role("button", name="Je le.a réoriente vers une autre structure opératrice").click()
@@ -446,6 +455,7 @@ def test_an_operator_declines_and_the_coordinator_reorients_from_a_reorienter(ta
 def test_commune_search_completes_names(tab: Tab) -> None:
     page = tab.page
     tab.goto("/")
+    expect(page.locator("#services input[type=checkbox]")).to_have_count(9)  # the page's script is ready
     page.get_by_label("Commune ou code postal").fill("soya")
     expect(page.locator("#place-suggestions option[value='Soyaux (16800)']")).to_have_count(1)
     page.get_by_label("Commune ou code postal").fill("Soyaux (16800)")
