@@ -135,7 +135,9 @@ def cmd_import_lieux(args: argparse.Namespace, settings: Settings) -> None:
     db = _migrated_db(settings)
     update, stop = _progress()
     try:
-        report = import_lieux(db, paths, progress=update)
+        report = import_lieux(
+            db, paths, progress=update, snapshot=args.snapshot, allow_mass_close=args.allow_mass_close
+        )
     finally:
         stop()
     _report(report, args.report)
@@ -163,50 +165,64 @@ def _domain(fn: Callable[[], Any]) -> Any:
         raise CommandError(exc.message) from None
 
 
+def _pk(value: str, type_name: str, what: str) -> int:
+    """An id as typed by a person: the API's opaque id (``U3RydWN0dXJlOjEy``) or its number (``12``)."""
+    from resolvers.ids import id_or_number
+
+    return int(_domain(lambda: id_or_number(value, type_name, what)))
+
+
 def cmd_operator_create(args: argparse.Namespace, settings: Settings) -> None:
     from models import Role
     from resolvers.auth import create_operator
+    from resolvers.ids import to_global_id
 
+    structure_id = None if args.structure is None else _pk(args.structure, "Structure", "--structure")
     db = _migrated_db(settings)
     role = Role(args.role.upper())
 
     def run() -> tuple[int, str]:
         with db.write() as session:
-            operator, token = create_operator(session, args.name, role, args.structure)
+            operator, token = create_operator(session, args.name, role, structure_id)
             return operator.id, token
 
     operator_id, token = _domain(run)
-    print(f"operator {operator_id} created ({role.value.lower()}); its token is shown once, keep it safe:")
+    print(
+        f"operator {operator_id} (id {to_global_id('Operator', operator_id)}) created ({role.value.lower()}); "
+        "its token is shown once, keep it safe:"
+    )
     print(token)
 
 
 def cmd_operator_revoke(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.auth import revoke_operator
 
+    operator_id = _pk(args.operator_id, "Operator", "OPERATOR_ID")
     db = _migrated_db(settings)
 
     def run() -> None:
         with db.write() as session:
-            revoke_operator(session, args.operator_id)
+            revoke_operator(session, operator_id)
 
     _domain(run)
-    print(f"operator {args.operator_id} revoked: its token no longer works")
+    print(f"operator {operator_id} revoked: its token no longer works")
 
 
 def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.auth import enroll_structure
     from resolvers.ids import to_global_id
 
+    structure_id = _pk(args.structure_id, "Structure", "ID")
     db = _migrated_db(settings)
 
     def run() -> str:
         with db.write() as session:
-            structure = enroll_structure(session, args.structure_id)
+            structure = enroll_structure(session, structure_id)
             return structure.name
 
     name = _domain(run)
     print(
-        f"structure {args.structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', args.structure_id)}"
+        f"structure {structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', structure_id)}"
     )
 
 
@@ -221,6 +237,8 @@ def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from batch.imports import lieux as lieux_rules
+
     p = argparse.ArgumentParser(
         prog="aiguillage",
         description="GraphQL service for digital-inclusion networks. Settings come from AIGUILLAGE_* variables.",
@@ -256,6 +274,16 @@ def parser() -> argparse.ArgumentParser:
     )
     lieux.add_argument("files", nargs="+", metavar="FILE")
     lieux.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    lieux.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="each file is the whole current list of its sources: their places missing from it are closed",
+    )
+    lieux.add_argument(
+        "--allow-mass-close",
+        action="store_true",
+        help=f"let a snapshot close more than {lieux_rules.MASS_CLOSE_SHARE:.0%}% of a source's places",
+    )
     lieux.set_defaults(fn=cmd_import_lieux)
     communes = imp.add_parser(
         "communes", help="communes: La Poste CSV (points, postal codes) [+ découpage JSON]"
@@ -272,18 +300,22 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=["operator", "coordinator"])
     create.add_argument(
-        "--structure", type=int, metavar="ID", help="the structure's numeric id (operators only)"
+        "--structure",
+        metavar="ID",
+        help="the structure's id, as the API gives it or its number (operators only)",
     )
     create.set_defaults(fn=cmd_operator_create)
     revoke = op.add_parser("revoke", help="revoke an operator's token")
-    revoke.add_argument("operator_id", type=int, metavar="OPERATOR_ID")
+    revoke.add_argument(
+        "operator_id", metavar="OPERATOR_ID", help="as the API gives it (me { id }) or its number"
+    )
     revoke.set_defaults(fn=cmd_operator_revoke)
 
     st = sub.add_parser("structure", help="structures").add_subparsers(dest="st_command", required=True)
     enroll = st.add_parser(
         "enroll", help="make a structure a platform member (accepts carnets and orientations)"
     )
-    enroll.add_argument("structure_id", type=int, metavar="ID")
+    enroll.add_argument("structure_id", metavar="ID", help="as the API gives it or its number")
     enroll.set_defaults(fn=cmd_structure_enroll)
 
     sch = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(

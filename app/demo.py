@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
 from batch.imports.communes import write_search_keys
@@ -28,8 +28,11 @@ from models import (
     Structure,
 )
 from models.mapping import department_of
+from models.standard import standard_masks
+from models.sync import stamp_changes
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
+from resolvers.hours import refresh_open_intervals
 
 SOURCE = "demo"
 K = ServiceKind
@@ -161,16 +164,28 @@ PEOPLE = [
 
 
 def _clear(session: Session) -> None:
+    """Back to the demo's own dossiers: those of its beneficiaries and any held by its places go.
+
+    The places and operators are not deleted but updated in place (``_places``, ``_operators``): what the
+    demo's use left pointing at them (history events, other operators, statistics) keeps pointing at them,
+    and their ids stay the same from one reload to the next.
+    """
     carnets = [p[0] for p in PEOPLE]
-    ids = list(session.scalars(select(Dossier.id).where(Dossier.carnet_number.in_(carnets))))
+    demo_places = select(Structure.id).where(Structure.source == SOURCE)
+    ids = list(
+        session.scalars(
+            select(Dossier.id).where(
+                or_(Dossier.carnet_number.in_(carnets), Dossier.structure_id.in_(demo_places))
+            )
+        )
+    )
     session.execute(delete(DossierEvent).where(DossierEvent.dossier_id.in_(ids)))
     session.execute(delete(Dossier).where(Dossier.id.in_(ids)))
-    session.execute(
-        delete(Operator).where(Operator.token_hash.in_([hash_token(t) for _, t in TOKENS.values()]))
-    )
-    structure_ids = list(session.scalars(select(Structure.id).where(Structure.source == SOURCE)))
-    session.execute(delete(ServiceOffering).where(ServiceOffering.structure_id.in_(structure_ids)))
-    session.execute(delete(Structure).where(Structure.id.in_(structure_ids)))
+
+
+def _assign(row: object, **values: object) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
@@ -189,14 +204,50 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
     return by_code
 
 
+def _standard_fields(n: int, member: bool) -> dict[str, list[str]]:
+    """The national standard's fields of the n-th demo place: enough variety for the map's filters."""
+    fields = {
+        "frais_a_charge": ["Gratuit"],
+        "modalites_accompagnement": ["Dans un atelier collectif", "Accompagnement individuel"][: 1 + n % 2],
+        "modalites_acces": ["Se présenter", "Téléphoner", "Prendre un RDV en ligne"][: 1 + n % 3],
+        "publics_specifiquement_adresses": [
+            ["Seniors"],
+            ["Jeunes", "Étudiants"],
+            ["Familles et/ou enfants"],
+            [],
+        ][n % 4],
+        "prise_en_charge_specifique": [
+            ["Surdité"],
+            ["Langues étrangères (anglais)"],
+            [],
+            ["Illettrisme"],
+            [],
+        ][n % 5],
+        "itinerance": ["Itinérant" if n % 10 == 7 else "Fixe"],
+    }
+    if member:
+        fields["dispositif_programmes_nationaux"] = ["Conseillers numériques"]
+        fields["prise_rdv"] = [f"https://rdv.example/lieu-{n:02d}"]
+    if n % 3 == 0:
+        fields["fiche_acces_libre"] = [f"https://acceslibre.example/lieu-{n:02d}"]
+    return {name: values for name, values in fields.items() if values}
+
+
 def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]) -> list[Structure]:
     rng = random.Random(16)  # noqa: S311 - jitter for fictional places, not security
+    existing = {
+        row.source_id: row
+        for row in session.scalars(
+            select(Structure).where(Structure.source == SOURCE).options(selectinload(Structure.offerings))
+        )
+    }
     rows = []
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
-        row = Structure(
-            source=SOURCE,
-            source_id=f"demo-{n:02d}",
+        row = existing.get(f"demo-{n:02d}") or Structure(source=SOURCE, source_id=f"demo-{n:02d}")
+        standard = _standard_fields(n, member)
+        _assign(
+            row,
             name=name,
             street=f"{n} rue de l'Exemple",
             postal_code=postal,
@@ -211,11 +262,15 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
             typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO",
             summary=None,
             description=None,
-            standard={
-                "frais_a_charge": ["Gratuit"],
-                "modalites_accompagnement": ["Dans un atelier collectif"],
-            },
+            standard=standard,
+            closed_at=None,
+            paused=False,
+            paused_until=None,
+            **standard_masks(standard),
         )
+        if row.offerings:
+            row.offerings.clear()
+            session.flush()  # the old offerings go before the new ones (one offering per kind)
         located = not name.startswith("Lieu sans")
         point = (
             (lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.015, 0.015)) if located else (None, None)
@@ -233,6 +288,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
         session.add(row)
         rows.append(row)
     session.flush()
+    refresh_open_intervals(session, [row.id for row in rows])
     return rows
 
 
@@ -241,8 +297,12 @@ def _operators(session: Session, members: list[Structure]) -> dict[object, Actor
     for key, (name, token) in TOKENS.items():
         structure_id = None if key == "coordinator" else members[int(key)].id  # type: ignore[call-overload]
         role = Role.COORDINATOR if structure_id is None else Role.OPERATOR
-        row = Operator(name=name, role=role.value, structure_id=structure_id, token_hash=hash_token(token))
-        session.add(row)
+        digest = hash_token(token)
+        row = session.scalars(select(Operator).where(Operator.token_hash == digest)).one_or_none()
+        if row is None:
+            row = Operator(token_hash=digest)
+            session.add(row)
+        _assign(row, name=name, role=role.value, structure_id=structure_id, revoked_at=None)
         session.flush()
         actors[key] = Actor(row.id, name, role, structure_id)
     return actors
@@ -299,4 +359,5 @@ def load(db: Database) -> list[tuple[str, str]]:
         members = [p for p in places if p.is_operator]
         actors = _operators(session, members)
         _dossiers(session, members, actors)
+        stamp_changes(session, [p.id for p in places])
     return [(name, token) for name, token in TOKENS.values()]

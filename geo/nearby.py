@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Float, Integer, Select, String, and_, bindparam, func, or_, select
@@ -46,9 +46,29 @@ _BOX_MARGIN_DEG = 1e-7
 FIRST_REACH_KM = 5.0
 
 
+class OfferingRow(NamedTuple):
+    """The columns of an offering that the nearby answers read: a tuple, not an ORM entity (a hot path, where
+    loading entities cost more than the search itself)."""
+
+    id: int
+    structure_id: int
+    kind: str
+    fees: str | None
+    accepts_carnet: bool
+    latitude: float | None
+    longitude: float | None
+
+
+OFFERING_COLUMNS = tuple(getattr(ServiceOffering, name) for name in OfferingRow._fields)
+
+
 class Hit(NamedTuple):
-    offering: ServiceOffering
+    offering: OfferingRow
     distance_km: float
+
+
+def _hits(rows: Any) -> list[Hit]:
+    return [Hit(OfferingRow._make(row[:-1]), row[-1]) for row in rows]
 
 
 Box = tuple[float, float, float, float]
@@ -59,7 +79,8 @@ def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm"
         raise InvalidInput(
             field,
             f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
-            f"reçu {radius_km:g}",
+            # Every digit received: "{:g}" would round 100.0000001 to "100", which reads as allowed.
+            f"reçu {radius_km!r}",
         )
     return radius_km
 
@@ -143,9 +164,13 @@ def _box_params(boxes: list[Box]) -> dict[str, float]:
 
 
 @functools.cache
-def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Select[ServiceOffering, float]:
+def _nearest_statement(
+    dialect: str, boxes: int, kinds: bool, after: bool, where: ColumnElement[bool] | None
+) -> Select[Any]:
     distance = haversine_sql(dialect)
     conditions = [_in_boxes(dialect, boxes), distance <= _param("nb_reach")]
+    if where is not None:
+        conditions.append(where)
     if kinds:
         conditions.append(ServiceOffering.kind.in_(bindparam("nb_kinds", type_=String, expanding=True)))
     if after:
@@ -154,7 +179,7 @@ def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Se
             or_(distance > last_distance, and_(distance == last_distance, ServiceOffering.id > last_id))
         )
     return (
-        select(ServiceOffering, distance)
+        select(*OFFERING_COLUMNS, distance)
         .where(*conditions)
         .order_by(distance, ServiceOffering.id)
         .limit(bindparam("nb_limit", type_=Integer))
@@ -170,15 +195,23 @@ def nearest_offerings(
     limit: int,
     kinds: Sequence[str] | None = None,
     after: tuple[float, int] | None = None,
+    where: ColumnElement[bool] | None = None,
+    where_params: Mapping[str, Any] | None = None,
 ) -> list[Hit]:
     """Up to ``limit`` offerings within ``radius_km``, nearest first, ties by id, strictly after ``after``.
 
     ``kinds`` (ServiceKind values) narrows the offerings; offerings without a point never come back.
+    ``where`` is one more condition on the offerings, built once by the caller (statements are cached by
+    it) with its values in ``where_params``.
     """
     if limit <= 0:
         return []
     dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {**distance_params(latitude, longitude), "nb_limit": limit}
+    params: dict[str, Any] = {
+        **distance_params(latitude, longitude),
+        "nb_limit": limit,
+        **(where_params or {}),
+    }
     if kinds:
         params["nb_kinds"] = list(kinds)
     if after is not None:
@@ -187,9 +220,9 @@ def nearest_offerings(
     reach = min(radius_km, max(FIRST_REACH_KM, after[0] * 1.25 if after else 0.0))
     while True:
         boxes = circle_boxes(latitude, longitude, reach)
-        stmt = _nearest_statement(dialect, len(boxes), bool(kinds), after is not None)
+        stmt = _nearest_statement(dialect, len(boxes), bool(kinds), after is not None, where)
         rows = session.execute(stmt, {**params, **_box_params(boxes), "nb_reach": reach})
-        hits = [Hit(row, d) for row, d in rows]
+        hits = _hits(rows)
         if len(hits) >= limit or reach >= radius_km:
             return hits
         # Too few rows in the circle: widen by the density seen (rows grow with the area), at least doubling.
@@ -210,9 +243,9 @@ def offerings_within(
     distance = haversine_sql(dialect)
     boxes = circle_boxes(latitude, longitude, radius_km)
     stmt = (
-        select(ServiceOffering, distance)
+        select(*OFFERING_COLUMNS, distance)
         .where(*where, _in_boxes(dialect, len(boxes)), distance <= _param("nb_reach"))
         .order_by(distance, ServiceOffering.id)
     )
     params = {**distance_params(latitude, longitude), **_box_params(boxes), "nb_reach": radius_km}
-    return [Hit(row, d) for row, d in session.execute(stmt, params)]
+    return _hits(session.execute(stmt, params))

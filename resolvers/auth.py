@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Operator, Role, Structure, utcnow
 from models.errors import InvalidInput, NotFound
+from models.sync import stamp_changes
 
 TOKEN_PREFIX = "aig_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -96,5 +97,5 @@ def enroll_structure(session: Session, structure_id: int) -> Structure:
         structure.is_operator = True
         for offering in structure.offerings:
             offering.accepts_carnet = True
-        structure.updated_at = utcnow()
+        stamp_changes(session, [structure.id])
     return structure

@@ -11,6 +11,7 @@ is: for whole months (UTC), the figures do not depend on what was purged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from models.sql import days_between
 from models.statistics import AnonymousStep
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
+from resolvers.pagination import checked_instant
 
 K = DossierEventKind
 MEDIAN_DIGITS = 2
@@ -166,17 +168,42 @@ def _median(steps: CTE, by_structure: bool) -> Select[Any]:
     )
 
 
+def structure_medians(
+    session: Session, start: datetime, end: datetime, structure_ids: Sequence[int], minimum: int
+) -> dict[int, float]:
+    """Median days to take in charge in [start, end) of these structures, for those with at least ``minimum``
+    dossiers taken in charge then (the same steps and median as the network statistics)."""
+    if not structure_ids:
+        return {}
+    steps = _steps(start, end)
+    taken = (
+        select(steps.c.to_structure_id, func.count())
+        .where(
+            steps.c.kind == K.TAKEN_IN_CHARGE.value,
+            steps.c.days.is_not(None),
+            steps.c.to_structure_id.in_(list(structure_ids)),
+        )
+        .group_by(steps.c.to_structure_id)
+    )
+    enough = {s for s, n in session.execute(taken) if n >= minimum}
+    if not enough:
+        return {}
+    return {
+        row.a: round(float(row.m), MEDIAN_DIGITS)
+        for row in session.execute(_median(steps, by_structure=True))
+        if row.a in enough
+    }
+
+
 def statistics(session: Session, actor: Actor | None, start: datetime, end: datetime) -> NetworkFigures:
     """Every figure in one statement: the period's steps are read once (a materialised CTE) and each
     section of the answer is one GROUP BY over them."""
     actor = require_actor(actor)
     if not actor.is_coordinator:
         raise NotAllowed("Les statistiques du réseau sont réservées à la coordination.")
-    for name, value in (("from", start), ("to", end)):
-        if value.tzinfo is None:
-            raise InvalidInput(
-                name, f"{name} : date ISO 8601 avec fuseau attendue (ex. 2026-01-01T00:00:00+01:00)"
-            )
+    # Brought to UTC here, as every date-time argument (resolvers/pagination.py): an offset that leaves the
+    # calendar in UTC is an input error, not an overflow in the driver.
+    start, end = checked_instant(start, "from"), checked_instant(end, "to")
     if end <= start:
         raise InvalidInput("to", "to : attendu une date postérieure à « from » (période [from, to))")
     steps = _steps(start, end)
