@@ -99,8 +99,8 @@ function checkbox(name, value, label, checked) {
 }
 
 function buildFilters() {
+  $("services").before(checkbox("ouvert", "1", "Ouvert maintenant", state.open));
   $("services").append(
-    checkbox("ouvert", "1", "Ouvert maintenant", state.open),
     ...Object.entries(config.services).map(([kind, label]) => checkbox("services", kind, label, state.kinds.includes(kind))),
   );
   for (const [param, key, labels, legend] of FILTERS.slice(1)) {
@@ -384,7 +384,8 @@ async function start() {
   const view = readUrl();
   buildFilters();
   // On a phone the nine filters would push the map out of sight: folded unless some are in use.
-  if (window.matchMedia("(max-width: 48em)").matches && !state.kinds.length) $("filters").open = false;
+  const filtering = state.open || FILTERS.some(([, key]) => state[key].length);
+  if (window.matchMedia("(max-width: 48em)").matches && !filtering) $("filters").open = false;
   $("place").value = state.q;
   map = baseMap($("map"), config);
   cluster = window.L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
