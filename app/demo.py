@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from batch.imports.communes import write_search_keys
 from geo.points import set_point
 from models import (
@@ -28,9 +29,11 @@ from models import (
     Structure,
 )
 from models.mapping import department_of
+from models.standard import standard_masks
 from models.sync import stamp_changes
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
+from resolvers.hours import refresh_open_intervals
 
 SOURCE = "demo"
 K = ServiceKind
@@ -202,6 +205,35 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
     return by_code
 
 
+def _standard_fields(n: int, member: bool) -> dict[str, list[str]]:
+    """The national standard's fields of the n-th demo place: enough variety for the map's filters."""
+    fields = {
+        "frais_a_charge": ["Gratuit"],
+        "modalites_accompagnement": ["Dans un atelier collectif", "Accompagnement individuel"][: 1 + n % 2],
+        "modalites_acces": ["Se présenter", "Téléphoner", "Prendre un RDV en ligne"][: 1 + n % 3],
+        "publics_specifiquement_adresses": [
+            ["Seniors"],
+            ["Jeunes", "Étudiants"],
+            ["Familles et/ou enfants"],
+            [],
+        ][n % 4],
+        "prise_en_charge_specifique": [
+            ["Surdité"],
+            ["Langues étrangères (anglais)"],
+            [],
+            ["Illettrisme"],
+            [],
+        ][n % 5],
+        "itinerance": ["Itinérant" if n % 10 == 7 else "Fixe"],
+    }
+    if member:
+        fields["dispositif_programmes_nationaux"] = ["Conseillers numériques"]
+        fields["prise_rdv"] = [f"https://rdv.example/lieu-{n:02d}"]
+    if n % 3 == 0:
+        fields["fiche_acces_libre"] = [f"https://acceslibre.example/lieu-{n:02d}"]
+    return {name: values for name, values in fields.items() if values}
+
+
 def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]) -> list[Structure]:
     rng = random.Random(16)  # noqa: S311 - jitter for fictional places, not security
     existing = {
@@ -214,6 +246,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
         row = existing.get(f"demo-{n:02d}") or Structure(source=SOURCE, source_id=f"demo-{n:02d}")
+        standard = _standard_fields(n, member)
         _assign(
             row,
             name=name,
@@ -230,10 +263,11 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
             typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO",
             summary=None,
             description=None,
-            standard={
-                "frais_a_charge": ["Gratuit"],
-                "modalites_accompagnement": ["Dans un atelier collectif"],
-            },
+            standard=standard,
+            closed_at=None,
+            paused=False,
+            paused_until=None,
+            **standard_masks(standard),
         )
         if row.offerings:
             row.offerings.clear()
@@ -255,6 +289,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
         session.add(row)
         rows.append(row)
     session.flush()
+    refresh_open_intervals(session, [row.id for row in rows])
     return rows
 
 
@@ -277,6 +312,8 @@ def _operators(session: Session, members: list[Structure]) -> dict[object, Actor
 def _dossiers(session: Session, members: list[Structure], actors: dict[object, Actor]) -> None:
     coord = actors["coordinator"]
     pattern, example = r"[0-9]{3}[a-z]{3}", "000ysz"
+    # Every demo orientation succeeds, so each counted try is given back: no shared limit is needed.
+    limiter = MemoryLimiter(1, 60)
 
     def orient(index: int, member: int) -> Dossier:
         carnet, last, first, commune, needs = PEOPLE[index]
@@ -289,7 +326,7 @@ def _dossiers(session: Session, members: list[Structure], actors: dict[object, A
             to_structure_id=members[member].id,
             note="Orientation de démonstration",
         )
-        return uc.orient(session, coord, data, pattern, example)
+        return uc.orient(session, coord, data, pattern, example, limiter)
 
     # Espace numérique du Soleil: the seed's "Orientation (1) · Prise en charge (6) · Archives (1)".
     soleil = actors[0]

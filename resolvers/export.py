@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
-from models.spreadsheet import neutralise_formula
+from models.spreadsheet import neutralise_formula, starts_like_formula
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import offerings_by_structure_ids
@@ -83,14 +83,17 @@ def _split(raw: str | None, pattern: str) -> list[str]:
 
 
 def _enumerated(name: str, values: Sequence[str]) -> str:
-    allowed = ALLOWED[name]
-    kept = [v for v in allowed if v in set(values)]
+    """The values the standard accepts, in the order published (a file exported back is unchanged)."""
+    allowed = set(ALLOWED[name])
+    kept = [v for v in dict.fromkeys(values) if v in allowed]
     return SEPARATOR.join(kept)
 
 
 def _summary(text: str | None) -> str:
     text = (text or "").strip()
-    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+    # The standard's limit is on the written cell, which a neutralised formula starts with an apostrophe.
+    room = SUMMARY_MAX - 1 if starts_like_formula(text) else SUMMARY_MAX
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 
 def _number(value: float | None) -> str:
@@ -166,7 +169,8 @@ class Batch:
 
 def standard_batch(session: Session, after_id: int, updated_since: datetime | None, size: int) -> Batch:
     """The next ``size`` structures (by id) in the standard's form: one keyset step of a streamed export."""
-    stmt = select(Structure).where(Structure.id > after_id)
+    # Closed places are left out: the file is the current list; partners learn closures by includeClosed.
+    stmt = select(Structure).where(Structure.id > after_id, Structure.closed_at.is_(None))
     if updated_since is not None:
         stmt = stmt.where(Structure.updated_at > updated_since)
     structures = list(session.scalars(stmt.order_by(Structure.id).limit(size)))

@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from app.context import Context, Services
 from app.database import Database
+from app.limits import build_limiter
 from app.settings import Settings
 from geo.points import EARTH_RADIUS_KM, haversine_km
 from models import Dossier, ServiceKind, Structure
@@ -141,6 +142,7 @@ def test_each_rule_of_the_score_acts(db: Database, world: dict[str, Any]) -> Non
         "couvre 2 besoins sur 2",
         "propose : Aide aux démarches administratives, Utilisation sécurisée du numérique",
         "n'accepte pas les carnets",
+        "aucun dossier en attente",
     ]
     near = got[1]
     assert near.matched == [ADMIN] and near.missing == [SAFE]
@@ -151,6 +153,7 @@ def test_each_rule_of_the_score_acts(db: Database, world: dict[str, Any]) -> Non
         "propose : Aide aux démarches administratives",
         "ne propose pas : Utilisation sécurisée du numérique",
         "accepte les carnets",
+        "aucun dossier en attente",
     ]
     assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
 
@@ -240,7 +243,9 @@ def run(settings: Settings, db: Database, token: str | None, variables: dict[str
     )
     with db.read() as session:
         actor = authenticate(session, token) if token else None
-    context = Context(services=Services(settings=settings, db=db), actor=actor)
+    context = Context(
+        services=Services(settings=settings, db=db, limiter=build_limiter(settings)), actor=actor
+    )
     return asyncio.run(schema.execute(QUERY, variable_values=variables, context_value=context))
 
 
