@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Operator, Role, Structure, utcnow
+from models.dossiers import OPERATOR_NAME_MAX
 from models.errors import InvalidInput, NotFound
 from models.sync import stamp_changes
 
@@ -53,9 +54,12 @@ def create_operator(
     session: Session, name: str, role: Role, structure_id: int | None
 ) -> tuple[Operator, str]:
     """A new operator and its bearer token, returned once: only its hash is stored."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("name", "name : un nom d'affichage non vide est attendu")
+    name = " ".join(name.split())
+    limit = OPERATOR_NAME_MAX
+    if not name or len(name) > limit or not name.isprintable():
+        raise InvalidInput(
+            "name", f"name : un nom d'affichage non vide est attendu, {limit} caractères imprimables au plus"
+        )
     if role is Role.OPERATOR:
         if structure_id is None:
             raise InvalidInput(
