@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ from models.errors import (
     Unauthenticated,
 )
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
+from resolvers import waiting
 from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.ratelimit import Limiter
@@ -180,37 +181,49 @@ class Counts:
     taken_in_charge: int = 0
     archived: int = 0
     returned: int = 0
+    overdue: int = 0
 
 
-def _counts(rows: Sequence[tuple[str, int]], with_returned: bool = True) -> Counts:
-    by = dict(rows)
+def _counts(rows: Sequence[tuple[str, int, int]], with_returned: bool = True) -> Counts:
+    """Rows of (status, count, how many entered it before the overdue instant)."""
+    by = {status: (n, late) for status, n, late in rows}
     return Counts(
-        oriented=by.get(DossierStatus.ORIENTED.value, 0),
-        taken_in_charge=by.get(DossierStatus.TAKEN_IN_CHARGE.value, 0),
-        archived=by.get(DossierStatus.ARCHIVED.value, 0),
-        returned=by.get(DossierStatus.RETURNED.value, 0) if with_returned else 0,
+        oriented=by.get(DossierStatus.ORIENTED.value, (0, 0))[0],
+        taken_in_charge=by.get(DossierStatus.TAKEN_IN_CHARGE.value, (0, 0))[0],
+        archived=by.get(DossierStatus.ARCHIVED.value, (0, 0))[0],
+        returned=by.get(DossierStatus.RETURNED.value, (0, 0))[0] if with_returned else 0,
+        overdue=by.get(DossierStatus.ORIENTED.value, (0, 0))[1],
     )
 
 
-def counts_for(session: Session, actor: Actor | None) -> Counts:
+def _late(remind_after_days: int, now: datetime | None) -> ColumnElement[int]:
+    cutoff = waiting.overdue_before(now or utcnow(), remind_after_days)
+    return func.coalesce(func.sum(case((Dossier.status_since < cutoff, 1), else_=0)), 0)
+
+
+def counts_for(
+    session: Session, actor: Actor | None, remind_after_days: int, now: datetime | None = None
+) -> Counts:
     actor = require_actor(actor)
-    stmt = select(Dossier.status, func.count()).group_by(Dossier.status)
+    stmt = select(Dossier.status, func.count(), _late(remind_after_days, now)).group_by(Dossier.status)
     scope = _scope(actor)
     if scope is not None:
         stmt = stmt.where(scope)
     # The returned queue is the coordinators' (0 for an operator).
-    return _counts([(s, n) for s, n in session.execute(stmt)], with_returned=actor.is_coordinator)
+    return _counts([(s, n, late) for s, n, late in session.execute(stmt)], with_returned=actor.is_coordinator)
 
 
-def counts_by_structure_ids(session: Session, ids: Sequence[int]) -> list[Counts]:
-    grouped: dict[int, list[tuple[str, int]]] = defaultdict(list)
+def counts_by_structure_ids(
+    session: Session, ids: Sequence[int], remind_after_days: int, now: datetime | None = None
+) -> list[Counts]:
+    grouped: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     stmt = (
-        select(Dossier.structure_id, Dossier.status, func.count())
+        select(Dossier.structure_id, Dossier.status, func.count(), _late(remind_after_days, now))
         .where(Dossier.structure_id.in_(set(ids)))
         .group_by(Dossier.structure_id, Dossier.status)
     )
-    for structure_id, status, n in session.execute(stmt):
-        grouped[structure_id].append((status, n))
+    for structure_id, status, n, late in session.execute(stmt):
+        grouped[structure_id].append((status, n, late))
     return [_counts(grouped.get(i, [])) for i in ids]
 
 
@@ -227,11 +240,16 @@ def list_dossiers(
     after: str | None,
     cap: int,
     with_total: bool = True,
+    min_days_in_status: int | None = None,
+    now: datetime | None = None,
 ) -> Page[Dossier]:
     """One tab: newest activity first, keyset cursors on (last_activity_at, id)."""
     actor = require_actor(actor)
     limit = page_size(first, cap)
     conditions: list[ColumnElement[bool]] = [Dossier.status == status.value]
+    if waiting.check_min_days(min_days_in_status):
+        assert min_days_in_status is not None
+        conditions.append(Dossier.status_since <= waiting.entered_before(now or utcnow(), min_days_in_status))
     scope = _scope(actor)
     if scope is not None:
         conditions.append(scope)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
 
 import models
 from app.context import Context
+from models import utcnow
 from models.errors import DomainError
 from resolvers import dossiers as use_cases
 from resolvers import structures as structure_queries
+from resolvers import waiting
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from schema.errors import (
     ConflictError,
@@ -42,6 +45,7 @@ class DossierCounts:
     returned: int = strawberry.field(
         description="The coordinators' queue « À réorienter » (0 for an operator)."
     )
+    overdue: int = strawberry.field(description="ORIENTED for longer than the reminder delay.")
 
     @classmethod
     def of(cls, counts: use_cases.Counts) -> DossierCounts:
@@ -50,13 +54,17 @@ class DossierCounts:
             taken_in_charge=counts.taken_in_charge,
             archived=counts.archived,
             returned=counts.returned,
+            overdue=counts.overdue,
         )
 
 
 async def structure_dossier_counts(info: Info, structure_id: int) -> DossierCounts | None:
     if not use_cases.can_see_counts(info.context.actor, structure_id):
         return None
-    counts = await info.context.loader("dossier_counts", use_cases.counts_by_structure_ids).load(structure_id)
+    remind = info.context.settings.remind_after_days
+    counts = await info.context.loader(
+        "dossier_counts", partial(use_cases.counts_by_structure_ids, remind_after_days=remind)
+    ).load(structure_id)
     result = DossierCounts.of(counts)
     actor = info.context.actor
     if actor is None or not actor.is_coordinator:
@@ -173,6 +181,19 @@ class DossierType(Node):
     def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
         return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
+    @strawberry.field(description="Whole days since it entered its current status.")
+    def days_in_status(self) -> int:
+        return waiting.days_in_status(self.row.status_since, utcnow())
+
+    @strawberry.field(
+        description="ORIENTED only: when it returns to the coordinators if nobody takes it in charge "
+        "(null when expiry is off)."
+    )
+    def expires_at(self, info: Info) -> datetime | None:
+        return waiting.expires_at(
+            self.row.status, self.row.status_since, info.context.settings.expire_after_days
+        )
+
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
         events = await info.context.loader("dossier_events", use_cases.events_by_dossier_ids).load(
@@ -234,6 +255,7 @@ class DossierQuery:
         search: str | None = None,
         first: int | None = 50,
         after: str | None = None,
+        min_days_in_status: int | None = None,
     ) -> DossierConnection:
         ctx = info.context
         page = await ctx.read(
@@ -245,6 +267,7 @@ class DossierQuery:
             after,
             ctx.settings.page_size_max,
             selects(info, "totalCount"),
+            min_days_in_status,
         )
         edges = [
             DossierEdge(cursor=c, node=DossierType.of(r))
@@ -260,7 +283,10 @@ class DossierQuery:
 
     @strawberry.field(description="The counts of the three tabs of the caller's structure.")
     async def dossier_counts(self, info: Info) -> DossierCounts:
-        return DossierCounts.of(await info.context.read(use_cases.counts_for, info.context.actor))
+        ctx = info.context
+        return DossierCounts.of(
+            await ctx.read(use_cases.counts_for, ctx.actor, ctx.settings.remind_after_days)
+        )
 
     @strawberry.field(description="Null when missing or not visible to the caller.")
     async def dossier(self, info: Info, id: strawberry.ID) -> DossierType | None:

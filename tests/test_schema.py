@@ -35,9 +35,6 @@ STILL_TO_BUILD: set[str] = {
     "missing input field StructureFilter.specificSupport",
     "missing input field StructureFilter.openAt",
     "missing input field StructureFilter.includeClosed",
-    "missing field Dossier.daysInStatus",
-    "missing field Dossier.expiresAt",
-    "missing field DossierCounts.overdue",
     "missing field StructureSuggestion.waitingDossiers",
     "missing field StructureSuggestion.medianDaysToTakeInCharge",
     "missing type ReasonCount",
@@ -53,7 +50,6 @@ STILL_TO_BUILD: set[str] = {
     "missing argument Query.nearbyOfferings(specificSupport)",
     "missing field Query.communes",
     "missing field Query.beneficiaryStatus",
-    "missing argument Query.dossiers(minDaysInStatus)",
     "missing field Query.statistics",
     "missing field Mutation.setAcceptingOrientations",
 }
