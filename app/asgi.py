@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
 
 from app import migrate
 from app.context import Context, Services
 from app.database import Database
+from app.http import cacheable_body, edge_middleware, error_body, has_credentials
 from app.settings import Settings, load_settings
 from resolvers.auth import authenticate
 from resolvers.ratelimit import build_limiter
@@ -55,6 +61,74 @@ class GraphQLApp(GraphQL[Context, None]):
             actor = await anyio.to_thread.run_sync(lookup)
         return Context(services=self.services, actor=actor, request=request, response=response)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = JSONResponse(error_body(exc.reason), status_code=exc.status_code)
+        else:
+            # A public query by GET: the same URL gives the same answer, so caches and clients may keep it.
+            if (
+                request.method == "GET"
+                and getattr(request.state, "cacheable", False)
+                and not has_credentials(scope)
+            ):
+                response = cacheable_body(request, response, self.services.settings.public_max_age_seconds)
+        await response(scope, receive, send)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        if isinstance(request, Request) and not result.errors:
+            request.state.cacheable = True
+        return await super().process_result(request, result)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        if request.method == "POST":
+            _, params = parse_content_type(request.content_type or "")
+            charset = params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise HTTPException(
+                    400,
+                    f"Content-Type : le corps doit être du JSON en UTF-8 (charset=utf-8), reçu charset={charset}",
+                )
+        return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strict JSON: UTF-8, and an object (``{"query": …, "variables": {…}}``), or a clear 400."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(
+                400, "Corps de requête illisible : attendu du JSON encodé en UTF-8."
+            ) from None
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            raise HTTPException(
+                400, 'JSON invalide : attendu un objet {"query": "…", "variables": {…}}.'
+            ) from None
+        if not isinstance(value, dict):
+            raise HTTPException(
+                400,
+                f'JSON invalide : attendu un objet {{"query": "…", "variables": {{…}}}}, reçu {_json_kind(value)}.',
+            )
+        return value
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "un booléen"
+    if isinstance(value, int | float):
+        return "un nombre"
+    if isinstance(value, str):
+        return "une chaîne"
+    return "un tableau"
+
 
 class PrivateDataOverPostOnly:
     """GET is for anonymous (public) queries: with a token, data about people must not travel in URLs."""
@@ -76,6 +150,10 @@ class PrivateDataOverPostOnly:
                 headers={"Allow": "POST"},
             )
             await response(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            # A preflight from an allowed origin is answered by the CORS middleware before reaching here.
+            await Response(status_code=204, headers={"Allow": "GET, POST, OPTIONS"})(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -134,10 +212,11 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     app = Starlette(
         routes=[
-            Route("/graphql", PrivateDataOverPostOnly(graphql_app), methods=["GET", "POST"]),
+            Route("/graphql", PrivateDataOverPostOnly(graphql_app), methods=["GET", "POST", "OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
             *geo_routes(services),
         ],
+        middleware=edge_middleware(settings),
         lifespan=lifespan,
     )
     app.state.services = services

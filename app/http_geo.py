@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from app.context import Services
 from app.database import Database
+from app.http import cacheable_body, conditional_get, etag_of
 from geo.bbox import BBox
 from models import ServiceKind
 from models.errors import DomainError, InvalidInput
@@ -151,18 +152,31 @@ def geo_routes(services: Services) -> list[Route]:
             collection = await run_in_threadpool(run)
         except DomainError as error:
             return error_response(error)
-        return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+        response = JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+        return cacheable_body(request, response, settings.public_max_age_seconds)
 
     async def lieux_csv(request: Request) -> Response:
         try:
             since = parse_since(request.query_params.get("updated_since"))
         except DomainError as error:
             return error_response(error)
-        # A sync iterator: Starlette advances it in a worker thread, one batch at a time.
-        return StreamingResponse(
-            csv_chunks(services.db, since),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{CSV_FILENAME}"'},
+
+        def version() -> str:
+            with services.db.read() as session:
+                return export.export_version(session, since)
+
+        # The file is streamed, so its validator comes from what it is made of, not from its bytes.
+        etag = etag_of("lieux.csv", since.isoformat() if since else "", await run_in_threadpool(version))
+        return await conditional_get(
+            request,
+            etag,
+            # A sync iterator: Starlette advances it in a worker thread, one batch at a time.
+            lambda: StreamingResponse(
+                csv_chunks(services.db, since),
+                media_type=CSV_MEDIA_TYPE,
+                headers={"Content-Disposition": f'attachment; filename="{CSV_FILENAME}"'},
+            ),
+            settings.public_max_age_seconds,
         )
 
     return [

@@ -17,6 +17,13 @@ ENV_PREFIX = "AIGUILLAGE_"
 _NOT_SETTINGS = ("AIGUILLAGE_TEST_", "AIGUILLAGE_BENCH_")
 
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
+
+
+def _split_origins(value: str) -> list[str]:
+    return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+
+
 class SettingsError(Exception):
     """A setting is unknown or invalid; the message names the variable."""
 
@@ -72,6 +79,24 @@ class Settings(BaseSettings):
     webhook_retry_hours: int = Field(
         default=24, ge=1, description="a webhook delivery failing for longer is marked failed"
     )
+    webhook_retry_first_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="wait before the first retry of a failed delivery; doubles at each retry",
+    )
+    worker_lease_seconds: int = Field(
+        default=120,
+        ge=1,
+        description="a worker holds a delivery this long; one that dies lets go after it (more than the timeouts)",
+    )
+    cors_origins: str = Field(
+        default="",
+        description="origins allowed to call the API from a browser: comma-separated, or * for any",
+    )
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86_400)
+    public_max_age_seconds: int = Field(
+        default=60, ge=0, le=86_400, description="how long caches may keep public GET answers"
+    )
     spatialite_library: str = "mod_spatialite"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -91,6 +116,16 @@ class Settings(BaseSettings):
             raise ValueError("expected smtp://host:port, smtp+starttls://user:password@host:587 or smtps://…")
         return value or None
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in _split_origins(value):
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"not an origin: {origin!r} (expected scheme://host[:port] without a path, or *)"
+                )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -101,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _split_origins(self.cors_origins)
 
     @property
     def backend(self) -> str:

@@ -12,13 +12,14 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
 
 __all__ = [
     "SERVICE_LABELS",
     "ArchiveReason",
     "Base",
     "Commune",
+    "CommuneSearchKey",
     "DeclineReason",
     "Dossier",
     "DossierEvent",

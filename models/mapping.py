@@ -6,6 +6,8 @@ Every located row keeps its point twice: ``latitude``/``longitude`` for reading,
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +42,42 @@ def department_of(commune_code: str | None) -> str | None:
     return commune_code[:3] if commune_code.startswith(("97", "98")) else commune_code[:2]
 
 
+# Whole words written short in commune names (La Poste writes "ST ETIENNE", others "Saint-Étienne").
+_SHORT_WORDS = {"st": "saint", "ste": "sainte"}
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
+
+
+def commune_words(name: str, *, partial: bool = False) -> list[str]:
+    """A commune name as comparable words: case, accents, hyphens, apostrophes ignored, « St » = « Saint ».
+
+    ``partial``: the last word is being typed (a search box): "st" may still become "strasbourg", so it is
+    left as it is.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LIGATURES))
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    words = re.findall(r"[a-z0-9]+", ascii_only)
+    last = len(words) - 1 if partial else len(words)
+    return [_SHORT_WORDS.get(w, w) if i < last else w for i, w in enumerate(words)]
+
+
+def commune_key(name: str, *, partial: bool = False) -> str:
+    """The key two spellings of one commune share: "ST ETIENNE" and "Saint-Étienne" give "saintetienne"."""
+    return "".join(commune_words(name, partial=partial))
+
+
+def commune_search_keys(name: str) -> list[tuple[str, int]]:
+    """(key, rank) rows of the search index: the whole name (rank 0), then from each later word on (rank 1),
+    so that "rouvray" finds Saint-Étienne-du-Rouvray after the names that start with it."""
+    words = commune_words(name)
+    keys: dict[str, int] = {}
+    for start in range(len(words)):
+        keys.setdefault("".join(words[start:])[:SEARCH_KEY_LIMIT], 0 if start == 0 else 1)
+    return list(keys.items())
+
+
+SEARCH_KEY_LIMIT = 200
+
+
 class Commune(Base):
     __tablename__ = "communes"
 
@@ -49,6 +87,18 @@ class Commune(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     location: Mapped[Any] = point_column()
+
+
+class CommuneSearchKey(Base):
+    """The communes' search index: prefix ranges on ``key`` (bytewise order; "C" collation on PostgreSQL)."""
+
+    __tablename__ = "commune_search_keys"
+
+    key: Mapped[str] = mapped_column(String(SEARCH_KEY_LIMIT), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(
+        ForeignKey("communes.code", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PostalCode(Base):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.bbox import BBox
@@ -243,6 +243,22 @@ def standard_batch(session: Session, after_id: int, updated_since: datetime | No
             rows.append(row)
     last = structures[-1].id if len(structures) == size else None
     return Batch(rows, last, skipped)
+
+
+def export_version(session: Session, updated_since: datetime | None) -> str:
+    """What the export is made of, in one line: it changes whenever a row of the export can have changed.
+
+    Structures are upserted, never deleted, and every write to one (or to its offerings) moves its
+    ``updated_at``; the communes table gives fallbacks (names, postal codes) and is only ever added to.
+    """
+    stmt = select(func.count(), func.max(Structure.updated_at), func.max(Structure.id))
+    if updated_since is not None:
+        stmt = stmt.where(Structure.updated_at > updated_since)
+    count, last_update, last_id = session.execute(stmt).one()
+    communes = session.scalar(select(func.count()).select_from(Commune))
+    postal = session.scalar(select(func.count()).select_from(PostalCode))
+    stamp = last_update.isoformat() if last_update else "-"
+    return f"{count}:{stamp}:{last_id}:{communes}:{postal}"
 
 
 def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:

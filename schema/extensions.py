@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from models.errors import DomainError, InvalidInput, RateLimited
 
@@ -53,3 +58,39 @@ def should_mask(error: GraphQLError) -> bool:
 
 def mask_errors() -> MaskErrors:
     return MaskErrors(should_mask_error=should_mask, error_message="Erreur inattendue du serveur.")
+
+
+# ---------- validation, and no suggestions in production ----------
+#
+# graphql-core 3.3 can leave out every "Did you mean …?" (fields, arguments, enum values, input fields, type
+# names) when validation and execution are called with ``hide_suggestions``; Strawberry 0.341 calls neither
+# with it (its ``disable_field_suggestions`` trims field suggestions only). These two pass it.
+
+
+def validation_cache(maxsize: int, hide_suggestions: bool) -> Callable[[], SchemaExtension]:
+    """Strawberry's ValidationCache, with Strawberry's own rules, and without suggestions when asked."""
+
+    @lru_cache(maxsize=maxsize)
+    def cached(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
+        all_rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+        return validate(schema, document, all_rules, hide_suggestions=hide_suggestions)
+
+    class Validation(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            assert context.graphql_document is not None
+            context.pre_execution_errors = cached(
+                context.schema._schema, context.graphql_document, tuple(context.validation_rules)
+            )
+            yield
+
+    return Validation
+
+
+class NoSuggestionsExecution(StrawberryGraphQLCoreExecutionContext):
+    """Execution (variables' coercion: enum values, input fields) without suggestions."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)

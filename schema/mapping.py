@@ -10,6 +10,7 @@ import strawberry
 import models
 from app.context import Context
 from geo.bbox import BBox
+from resolvers import communes as commune_queries
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
 from resolvers.ids import maybe_global_id, to_global_id
@@ -75,6 +76,25 @@ class Address:
     postal_code: str
     city: str
     commune_code: str | None
+
+
+@strawberry.type(description="A commune, for the map's search box.")
+class Commune:
+    code: str
+    name: str
+    postal_codes: list[str]
+    department_code: str
+    centre: GeoPoint | None
+
+    @classmethod
+    def of(cls, row: commune_queries.CommuneRow) -> Commune:
+        return cls(
+            code=row.code,
+            name=row.name,
+            postal_codes=row.postal_codes,
+            department_code=row.department_code,
+            centre=GeoPoint.of(row.latitude, row.longitude),
+        )
 
 
 @strawberry.type(name="Structure", description="A digital-mediation place.")
@@ -304,3 +324,12 @@ class MappingQuery:
                 has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
             ),
         )
+
+    @strawberry.field(
+        description="Communes for the map's search box: a name (case, accents, hyphens, « St »/« Saint » "
+        "ignored; names that start with it first, then names with a later word that does) or a postal-code "
+        "prefix. Each commune once, with its postal codes and centre."
+    )
+    async def communes(self, info: Info, search: str, first: int | None = 10) -> list[Commune]:
+        rows = await info.context.read(commune_queries.search_communes, search, first)
+        return [Commune.of(r) for r in rows]

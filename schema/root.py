@@ -15,14 +15,13 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.settings import Settings
 from schema.dossiers import DossierMutation, DossierQuery
-from schema.extensions import DomainErrors, mask_errors
+from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
 from schema.rules import OncePerDocument
@@ -49,7 +48,7 @@ def build_schema(settings: Settings) -> Schema:
     )
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: ParserCache(maxsize=settings.parser_cache_size),
-        lambda: ValidationCache(maxsize=settings.parser_cache_size),
+        validation_cache(settings.parser_cache_size, hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(list(rules)),
         DomainErrors,
@@ -61,6 +60,7 @@ def build_schema(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=NoSuggestionsExecution if settings.is_production else None,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 

@@ -113,3 +113,40 @@ def test_unexpected_errors_are_masked(gql: GQL, monkeypatch: pytest.MonkeyPatch)
     body = gql("{ structures { totalCount } }")
     assert body["errors"][0]["message"] == "Erreur inattendue du serveur."
     assert "secret" not in str(body)
+
+
+TYPOS = [
+    ("{ structures(frist: 1) { totalCount } }", None),  # argument
+    ("{ structures { totalCont } }", None),  # field
+    (
+        '{ nearbyOfferings(near: {communeCode: "16015"}, kinds: [ADMINISTRATIV_PROCEDURES]) { pageInfo { hasNextPage } } }',
+        None,
+    ),
+    ('{ structures(filter: {communCode: "16015"}) { totalCount } }', None),  # input field
+    ("query($f: StructureFiltr) { structures(filter: $f) { totalCount } }", None),  # type name
+    (
+        "query($k: [ServiceKind!]) { structures(filter: {kinds: $k}) { totalCount } }",
+        {"k": ["ADMINISTRATIV_PROCEDURES"]},  # enum value in variables (coerced at execution)
+    ),
+    (
+        "query($f: StructureFilter) { structures(filter: $f) { totalCount } }",
+        {"f": {"communCode": "16015"}},  # input field in variables
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), TYPOS)
+def test_production_never_suggests_names(
+    settings: Settings, db: Database, query: str, variables: dict[str, Any] | None
+) -> None:
+    with _production(settings) as client:
+        body = GQL(client)(query, variables)
+    assert body["errors"], body
+    for error in body["errors"]:
+        assert "Did you mean" not in error["message"], error["message"]
+
+
+@pytest.mark.parametrize(("query", "variables"), TYPOS)
+def test_development_still_suggests_names(gql: GQL, query: str, variables: dict[str, Any] | None) -> None:
+    body = gql(query, variables)
+    assert any("Did you mean" in error["message"] for error in body["errors"]), body

@@ -20,6 +20,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ from batch.imports import clean
 from batch.imports.readers import FileRefused, Record, decode, read_csv, read_json_array
 from batch.imports.report import FileReport, ImportReport, Progress
 from geo.points import point_element, valid_point
-from models import Commune, PostalCode
-from models.mapping import department_of
+from models import Commune, CommuneSearchKey, PostalCode
+from models.mapping import commune_search_keys, department_of
 
 FORMAT_LAPOSTE = "laposte-hexasmal-csv"
 FORMAT_DECOUPAGE = "decoupage-administratif-json"
@@ -209,6 +210,8 @@ def _write(session: Session, merged: _Merged) -> None:
             # database check every postal code that references the commune.
             [{"key": row["code"], **{k: v for k, v in row.items() if k != "code"}} for row in updates],
         )
+    renamed = [row for row in updates if row["name"] != existing[row["code"]][0]]
+    write_search_keys(session, inserts + renamed, replace=[row["code"] for row in renamed])
     new_pairs: list[dict[str, str]] = []
     for (postal, code), report in sorted(merged.pairs.items()):
         if (postal, code) not in known_pairs:
@@ -216,6 +219,21 @@ def _write(session: Session, merged: _Merged) -> None:
             report.details["postal_codes_added"] = report.details.get("postal_codes_added", 0) + 1
     if new_pairs:
         session.execute(insert(PostalCode.metadata.tables[PostalCode.__tablename__]), new_pairs)
+
+
+def write_search_keys(session: Session, rows: list[dict[str, Any]], replace: Sequence[str] = ()) -> None:
+    """The search index rows of these communes (``code``, ``name``), replacing those of ``replace``."""
+    keys = CommuneSearchKey.metadata.tables[CommuneSearchKey.__tablename__]
+    for start in range(0, len(replace), 500):
+        session.execute(keys.delete().where(keys.c.commune_code.in_(replace[start : start + 500])))
+    values = [
+        {"key": key, "commune_code": row["code"], "rank": rank}
+        for row in rows
+        for key, rank in commune_search_keys(row["name"])
+        if key
+    ]
+    if values:
+        session.execute(insert(keys), values)
 
 
 def import_communes(

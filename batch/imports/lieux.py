@@ -36,7 +36,6 @@ Decisions:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,13 +48,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
-from batch.imports import clean, vocab
+from batch.imports import clean
 from batch.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
 from batch.imports.readers import FileRefused, ParsedFile, read_lieux_file
 from batch.imports.report import FileReport, ImportReport, Progress
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
-from models.mapping import department_of
+from models.mapping import commune_key, department_of
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000
@@ -81,13 +80,6 @@ STRUCTURE_COLUMNS = (
 )
 
 
-def _name_key(name: str) -> str:
-    """A commune name compared loosely: La Poste writes "ST ETIENNE", others "Saint-Étienne"."""
-    folded = re.sub(r"[^a-z0-9]+", " ", vocab.fold(name))
-    folded = re.sub(r"\bsainte\b", "ste", re.sub(r"\bsaint\b", "st", folded))
-    return folded.replace(" ", "")
-
-
 @dataclass
 class CommuneIndex:
     """The communes table in memory, for locating places: one query per table, once per import."""
@@ -107,7 +99,7 @@ class CommuneIndex:
                 (lat, lon) if lat is not None and lon is not None and valid_point(lat, lon) else None
             )
             index.names[code] = name
-            index.keys[code] = _name_key(name)
+            index.keys[code] = commune_key(name)
         by_postal: dict[str, list[str]] = defaultdict(list)
         for postal, code in session.execute(
             select(PostalCode.postal_code, PostalCode.commune_code).order_by(
@@ -124,7 +116,7 @@ class CommuneIndex:
         candidates = self.by_postal.get(postal or "", [])
         if len(candidates) == 1:
             return candidates[0]
-        key = _name_key(city)
+        key = commune_key(city)
         matching = [code for code in candidates if self.keys.get(code) == key]
         return matching[0] if len(matching) == 1 else None
 
