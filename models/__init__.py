@@ -26,6 +26,7 @@ __all__ = [
     "DossierEventKind",
     "DossierStatus",
     "Fees",
+    "Notification",
     "Operator",
     "PostalCode",
     "Role",
@@ -33,5 +34,6 @@ __all__ = [
     "ServiceOffering",
     "Structure",
     "UTCDateTime",
+    "Webhook",
     "utcnow",
 ]

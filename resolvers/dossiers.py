@@ -41,7 +41,7 @@ from models.errors import (
     Unauthenticated,
 )
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
-from resolvers import waiting
+from resolvers import notifications, waiting
 from resolvers.auth import Actor
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.ratelimit import Limiter
@@ -132,7 +132,7 @@ def can_see(actor: Actor | None, dossier: Dossier) -> bool:
 def _record(
     session: Session,
     dossier_id: int,
-    rule: Transition,
+    kind: DossierEventKind,
     actor: Actor | None,
     at: datetime,
     *,
@@ -146,20 +146,22 @@ def _record(
 
     ``actor`` None: the worker acted (« système »).
     """
-    session.add(
-        DossierEvent(
-            dossier_id=dossier_id,
-            kind=rule.event.value,
-            at=at,
-            actor_id=actor.operator_id if actor else None,
-            actor_name=actor.name if actor else SYSTEM_NAME,
-            from_structure_id=from_structure_id,
-            to_structure_id=to_structure_id,
-            archive_reason=archive_reason.value if archive_reason else None,
-            decline_reason=decline_reason.value if decline_reason else None,
-            note=note,
-        )
+    event = DossierEvent(
+        dossier_id=dossier_id,
+        kind=kind.value,
+        at=at,
+        actor_id=actor.operator_id if actor else None,
+        actor_name=actor.name if actor else SYSTEM_NAME,
+        from_structure_id=from_structure_id,
+        to_structure_id=to_structure_id,
+        archive_reason=archive_reason.value if archive_reason else None,
+        decline_reason=decline_reason.value if decline_reason else None,
+        note=note,
     )
+    session.add(event)
+    session.flush()
+    # The outbox: its notifications commit or roll back with the event.
+    notifications.enqueue(session, event)
 
 
 def get_visible_dossier(session: Session, actor: Actor | None, pk: int) -> Dossier | None:
@@ -419,7 +421,7 @@ def _apply(
     _record(
         session,
         dossier.id,
-        rule,
+        rule.event,
         actor,
         now,
         from_structure_id=from_structure,
@@ -493,7 +495,7 @@ def orient(
     _record(
         session,
         dossier.id,
-        rule,
+        rule.event,
         actor,
         now,
         from_structure_id=None,
@@ -584,6 +586,36 @@ def expire(session: Session, pk: int, at: datetime, expected_version: int | None
         raise NotFound("Dossier introuvable.")
     rule = _check(None, dossier, Action.EXPIRE, expected_version)
     return _apply(session, None, dossier, Action.EXPIRE, rule, at=at)
+
+
+def remind(session: Session, pk: int, since: datetime, at: datetime) -> bool:
+    """Record the one reminder of an orientation (the worker); False when another worker or a transition
+    got there first. Not a transition: the status and version stay, so operators' screens stay current."""
+    result = session.execute(
+        update(Dossier)
+        .where(
+            Dossier.id == pk,
+            Dossier.status == DossierStatus.ORIENTED.value,
+            Dossier.status_since == since,
+            Dossier.reminded_at.is_(None),
+        )
+        .values(reminded_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    structure_id = session.scalar(select(Dossier.structure_id).where(Dossier.id == pk))
+    assert structure_id is not None
+    _record(
+        session,
+        pk,
+        DossierEventKind.REMINDED,
+        None,
+        at,
+        from_structure_id=None,
+        to_structure_id=structure_id,
+    )
+    return True
 
 
 def claim(

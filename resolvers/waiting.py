@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from models import DossierStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Dossier, DossierStatus
 from models.errors import InvalidInput
 
 DAY = timedelta(days=1)
@@ -49,3 +52,35 @@ def check_min_days(value: int | None) -> int | None:
             "minDaysInStatus", "minDaysInStatus : un nombre entier de jours, 0 ou plus, est attendu"
         )
     return value
+
+
+# The worker's picks. FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite ignores it and queues writers instead) lets
+# several workers share the work without waiting on each other; the conditional update that follows decides.
+
+
+def due_for_expiry(session: Session, cutoff: datetime, limit: int) -> list[tuple[int, int]]:
+    """(id, version) of ORIENTED dossiers that entered the status at or before ``cutoff``."""
+    stmt = (
+        select(Dossier.id, Dossier.version)
+        .where(Dossier.status == DossierStatus.ORIENTED.value, Dossier.status_since <= cutoff)
+        .order_by(Dossier.status_since, Dossier.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(pk, version) for pk, version in session.execute(stmt)]
+
+
+def due_for_reminder(session: Session, cutoff: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """(id, status_since) of ORIENTED dossiers not yet reminded that entered the status before ``cutoff``."""
+    stmt = (
+        select(Dossier.id, Dossier.status_since)
+        .where(
+            Dossier.status == DossierStatus.ORIENTED.value,
+            Dossier.status_since < cutoff,
+            Dossier.reminded_at.is_(None),
+        )
+        .order_by(Dossier.status_since, Dossier.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(pk, since) for pk, since in session.execute(stmt)]
