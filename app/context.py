@@ -17,7 +17,11 @@ from strawberry.dataloader import DataLoader
 
 from app.database import Database
 from app.settings import Settings
+from models import DossierEvent, ServiceOffering, Structure
+from resolvers import dossiers as dossier_queries
+from resolvers import structures as structure_queries
 from resolvers.auth import Actor
+from resolvers.dossiers import Counts
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,12 +39,39 @@ class Services:
 
 
 @dataclass
+class Loaders:
+    """The request's DataLoaders, one typed field per batch function (as Arize Phoenix does).
+
+    Built with each request's context and never shared: a loader that outlived its request would serve one
+    user's cached rows to another.
+    """
+
+    structure: DataLoader[int, Structure | None]
+    offerings_by_structure: DataLoader[int, list[ServiceOffering]]
+    dossier_counts: DataLoader[int, Counts]
+    dossier_events: DataLoader[int, list[DossierEvent]]
+
+
+@dataclass
 class Context:
     services: Services
     actor: Actor | None
     request: Any = None
     response: Any = None
-    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(
+            structure=self._loader(structure_queries.structures_by_ids),
+            offerings_by_structure=self._loader(structure_queries.offerings_by_structure_ids),
+            dossier_counts=self._loader(
+                partial(
+                    dossier_queries.counts_by_structure_ids,
+                    remind_after_days=self.services.settings.remind_after_days,
+                )
+            ),
+            dossier_events=self._loader(dossier_queries.events_by_dossier_ids),
+        )
 
     @property
     def settings(self) -> Settings:
@@ -64,13 +95,8 @@ class Context:
 
         return await anyio.to_thread.run_sync(run)
 
-    def loader(self, name: str, batch: Callable[[Session, Sequence[K]], Sequence[V]]) -> DataLoader[K, V]:
-        """The request's DataLoader for ``batch`` (created on first use, never shared across requests)."""
-        existing = self.loaders.get(name)
-        if existing is None:
+    def _loader(self, batch: Callable[[Session, Sequence[K]], Sequence[V]]) -> DataLoader[K, V]:
+        async def load(keys: Sequence[K]) -> Sequence[V]:
+            return await self.read(partial(batch), keys)
 
-            async def load(keys: Sequence[K]) -> Sequence[V]:
-                return await self.read(partial(batch), keys)
-
-            existing = self.loaders[name] = DataLoader(load_fn=load)
-        return existing
+        return DataLoader(load_fn=load)

@@ -25,7 +25,7 @@ from app.database import Database
 from app.http import cacheable_body, conditional_get, etag_of
 from geo.bbox import BBox
 from models import ServiceKind
-from models.errors import DomainError, InvalidInput
+from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
 from resolvers import export
 
@@ -38,13 +38,29 @@ EXPORT_BATCH = 500
 TRUE, FALSE = frozenset({"true", "1", "oui", "yes"}), frozenset({"false", "0", "non", "no", ""})
 
 
+# The HTTP status of each domain error code: the one mapping of the HTTP endpoints (GraphQL answers typed
+# errors, schema/errors.py; the CLI prints the message and exits 1, app/cli.py).
+HTTP_STATUS = {
+    "INVALID_INPUT": 400,
+    "UNAUTHENTICATED": 401,
+    "NOT_ALLOWED": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "INVALID_TRANSITION": 409,
+    "RATE_LIMITED": 429,
+}
+
+
 def error_response(error: DomainError) -> JSONResponse:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if isinstance(error, InvalidInput):
         body["field"] = error.field
-    if isinstance(error, export.TooManyFeatures):
+    if isinstance(error, TooManyFeatures):
         body["matched"], body["limit"] = error.matched, error.limit
-    return JSONResponse({"error": body}, status_code=400)
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400), headers=headers)
 
 
 def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:

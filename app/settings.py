@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.nearby import MAX_RADIUS_KM
+
 ENV_PREFIX = "AIGUILLAGE_"
 # Variables read by the test suite and bench scripts, not by the service.
 _NOT_SETTINGS = ("AIGUILLAGE_TEST_", "AIGUILLAGE_BENCH_")
@@ -55,7 +57,7 @@ class Settings(BaseSettings):
         description="a dossier just retrieved by one structure cannot be retrieved by another",
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
-    nearby_max_radius_km: float = Field(default=100.0, gt=0)
+    nearby_max_radius_km: float = Field(default=MAX_RADIUS_KM, gt=0)
     # Following dossiers over time, notifications and the worker (README: « The worker, e-mail and webhooks »).
     remind_after_days: int = Field(
         default=10,
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
         default=120,
         ge=1,
         description="a worker holds a delivery this long; one that dies lets go after it (more than the timeouts)",
+    )
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="a dossier archived longer than this is purged; only anonymous statistics remain",
     )
     cors_origins: str = Field(
         default="",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, text
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from geo.points import SRID
 from models.errors import InvalidInput
@@ -50,30 +49,37 @@ class BBox:
         return cls.checked(south, west, north, east, field)
 
 
+def index_prefilter(
+    model: Any, dialect: str, west: Any, south: Any, east: Any, north: Any
+) -> ColumnElement[bool]:
+    """Rows of ``model`` whose indexed point may lie in the box (floats or bind parameters): the only place
+    that asks a spatial index, GiST ``&&`` on PostGIS, the R*Tree table SpatiaLite keeps beside the table."""
+    if dialect == "postgresql":
+        envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
+        return model.location.op("&&")(envelope)
+    rtree = table(
+        f"idx_{model.__tablename__}_location",
+        column("pkid"),
+        column("xmin"),
+        column("xmax"),
+        column("ymin"),
+        column("ymax"),
+    )
+    candidates = select(rtree.c.pkid).where(
+        rtree.c.xmin <= east, rtree.c.xmax >= west, rtree.c.ymin <= north, rtree.c.ymax >= south
+    )
+    return model.id.in_(candidates)
+
+
 def within_bbox(model: Any, box: BBox, dialect: str) -> ColumnElement[bool]:
     """Rows of ``model`` (a table with location/latitude/longitude) whose point lies in the box.
 
     The spatial index narrows the candidates (GiST ``&&`` on PostGIS, the R*Tree table on SpatiaLite); the
     float columns then decide exactly, so that both backends agree to the last row.
     """
-    location: InstrumentedAttribute[Any] = model.location
     clauses = []
     for west, east in box.lon_ranges():
-        if dialect == "postgresql":
-            envelope = func.ST_MakeEnvelope(west, box.south, east, box.north, SRID)
-            prefilter: ColumnElement[bool] = location.op("&&")(envelope)
-        else:
-            index = f"idx_{model.__tablename__}_location"
-            prefilter = model.id.in_(
-                text(
-                    f"SELECT pkid FROM {index} WHERE xmin <= :e AND xmax >= :w AND ymin <= :n AND ymax >= :s"
-                ).bindparams(
-                    bindparam("e", east, unique=True),
-                    bindparam("w", west, unique=True),
-                    bindparam("n", box.north, unique=True),
-                    bindparam("s", box.south, unique=True),
-                )
-            )
+        prefilter = index_prefilter(model, dialect, west, box.south, east, box.north)
         clauses.append(
             and_(
                 prefilter,

@@ -23,11 +23,20 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, String, and_, bindparam, func, or_, select, text
+from sqlalchemy import ColumnElement, Float, Integer, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from geo.points import EARTH_RADIUS_KM, SRID
+from geo.bbox import index_prefilter
+from geo.points import EARTH_RADIUS_KM
 from models import ServiceOffering
+from models.errors import InvalidInput
+
+# How far is far. The nearby search's default radius, the reorientation suggestions' (a beneficiary travels
+# further for a place that covers their needs), and the largest any caller may ask
+# (AIGUILLAGE_NEARBY_MAX_RADIUS_KM may lower or raise it; the schema's defaults read these).
+DEFAULT_RADIUS_KM = 20.0
+SUGGESTIONS_RADIUS_KM = 30.0
+MAX_RADIUS_KM = 100.0
 
 _DEG = math.pi / 180  # the constant math.radians multiplies by
 # Degrees added around a circle's box, against rounding at its edges.
@@ -43,6 +52,16 @@ class Hit(NamedTuple):
 
 
 Box = tuple[float, float, float, float]
+
+
+def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm") -> float:
+    if not (math.isfinite(radius_km) and 0 < radius_km <= max_radius_km):
+        raise InvalidInput(
+            field,
+            f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
+            f"reçu {radius_km:g}",
+        )
+    return radius_km
 
 
 def _param(name: str) -> Any:
@@ -113,16 +132,7 @@ def _in_boxes(dialect: str, count: int) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for i in range(count):
         west, south, east, north = (_param(f"nb_{side}{i}") for side in "wsen")
-        if dialect == "postgresql":
-            envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
-            clauses.append(ServiceOffering.location.op("&&")(envelope))
-        else:
-            index = f"idx_{ServiceOffering.__tablename__}_location"
-            rtree = text(
-                f"SELECT pkid FROM {index} "
-                f"WHERE xmin <= :nb_e{i} AND xmax >= :nb_w{i} AND ymin <= :nb_n{i} AND ymax >= :nb_s{i}"
-            ).bindparams(west, south, east, north)
-            clauses.append(ServiceOffering.id.in_(rtree))
+        clauses.append(index_prefilter(ServiceOffering, dialect, west, south, east, north))
     return or_(*clauses)
 
 

@@ -3,7 +3,6 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
-    SERVICE_LABELS,
     ArchiveReason,
     DeclineReason,
     DossierEventKind,
@@ -13,9 +12,13 @@ from models.enums import (
     ServiceKind,
 )
 from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
+from models.standard import SERVICE_LABELS
+from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AnonymousDossier",
+    "AnonymousStep",
     "ArchiveReason",
     "Base",
     "Commune",

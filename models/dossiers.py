@@ -65,6 +65,8 @@ class Dossier(Base):
 
 class DossierEvent(Base):
     __tablename__ = "dossier_events"
+    # statistics read the history by period
+    __table_args__ = (Index("ix_dossier_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)

@@ -18,35 +18,15 @@ class ServiceKind(enum.Enum):
 
     @property
     def label(self) -> str:
+        from models.standard import SERVICE_LABELS  # the standard's vocabulary imports these enums
+
         return SERVICE_LABELS[self]
-
-
-# The `services` of the national standard v1.0.2, verbatim.
-SERVICE_LABELS: dict[ServiceKind, str] = {
-    ServiceKind.ADMINISTRATIVE_PROCEDURES: "Aide aux démarches administratives",
-    ServiceKind.EVERYDAY_DIGITAL_TOOLS: "Maîtrise des outils numériques du quotidien",
-    ServiceKind.PROFESSIONAL_INTEGRATION: "Insertion professionnelle via le numérique",
-    ServiceKind.SAFE_DIGITAL_USE: "Utilisation sécurisée du numérique",
-    ServiceKind.PARENTING_AND_EDUCATION: "Parentalité et éducation avec le numérique",
-    ServiceKind.DIGITAL_LEISURE_AND_CREATION: "Loisirs et créations numériques",
-    ServiceKind.UNDERSTANDING_DIGITAL_WORLD: "Compréhension du monde numérique",
-    ServiceKind.INTERNET_AND_EQUIPMENT_ACCESS: "Accès internet et matériel informatique",
-    ServiceKind.AFFORDABLE_EQUIPMENT: "Acquisition de matériel informatique à prix solidaire",
-}
-KIND_BY_LABEL: dict[str, ServiceKind] = {label: kind for kind, label in SERVICE_LABELS.items()}
 
 
 class Fees(enum.Enum):
     FREE = "FREE"
     FREE_UNDER_CONDITIONS = "FREE_UNDER_CONDITIONS"
     PAID = "PAID"
-
-
-FEES_LABELS: dict[Fees, str] = {
-    Fees.FREE: "Gratuit",
-    Fees.FREE_UNDER_CONDITIONS: "Gratuit sous condition",
-    Fees.PAID: "Payant",
-}
 
 
 class DossierStatus(enum.Enum):

@@ -53,3 +53,16 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_seconds: int, message: str) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyFeatures(InvalidInput):
+    """A map request matching more places than one answer may carry: an input error on ``bbox``."""
+
+    def __init__(self, matched: int, limit: int) -> None:
+        super().__init__(
+            "bbox",
+            f"{matched} lieux correspondent, au plus {limit} par requête : zoomez sur la carte "
+            "(bbox plus petite) ou filtrez par kinds",
+        )
+        self.matched = matched
+        self.limit = limit

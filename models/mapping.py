@@ -35,6 +35,12 @@ def point_column() -> Any:
     )
 
 
+# The one pattern of an INSEE commune code (2A/2B in Corsica; no "20"; overseas 97x/98x) and of a postal
+# code: the map, the dossiers, the importers and the exports all read these.
+INSEE_COMMUNE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
+POSTAL_CODE = re.compile(r"\d{5}")
+
+
 def department_of(commune_code: str | None) -> str | None:
     """INSEE département of a commune code: 2 characters (2A/2B in Corsica), 3 overseas (97x, 98x)."""
     if not commune_code or len(commune_code) != 5:

@@ -40,6 +40,7 @@ from models.errors import (
     RateLimited,
     Unauthenticated,
 )
+from models.mapping import INSEE_COMMUNE_CODE
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers import notifications, waiting
 from resolvers.auth import Actor
@@ -455,8 +456,8 @@ def orient(
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
     last_name = _name(data.last_name, "input.lastName", required=True)
     first_name = _name(data.first_name, "input.firstName", required=False)
-    commune = (data.commune_code or "").strip() or None
-    if commune is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]{3}", commune):
+    commune = (data.commune_code or "").strip().upper() or None
+    if commune is not None and not INSEE_COMMUNE_CODE.fullmatch(commune):
         raise InvalidInput(
             "input.communeCode",
             "input.communeCode : code INSEE de commune à 5 caractères attendu (ex. 16015)",
@@ -618,6 +619,39 @@ def remind(session: Session, pk: int, since: datetime, at: datetime) -> bool:
     return True
 
 
+def find_by_name_and_carnet(
+    session: Session,
+    last_name: str,
+    carnet_number: str,
+    limiter: Limiter,
+    key: str,
+    carnet_pattern: str,
+    example: str,
+    *,
+    name_field: str,
+) -> Dossier:
+    """The dossier of NAME + carnet, for retrieval and for the beneficiary's own status.
+
+    A wrong name and an unknown carnet give the same ``NotFound``; each failure counts against ``key``'s
+    limit (an attempt is counted before the lookup and given back when it matches).
+    """
+    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
+    name = _name(last_name, name_field, required=True)
+    assert name is not None
+    wait = limiter.acquire(key)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
+    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
+    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
+    # so that both failures take the same path.
+    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
+    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
+        raise NotFound(CLAIM_NO_MATCH)
+    limiter.release(key)
+    return dossier
+
+
 def claim(
     session: Session,
     actor: Actor | None,
@@ -636,21 +670,16 @@ def claim(
     actor = require_actor(actor)
     if actor.role is not Role.OPERATOR or actor.structure_id is None:
         raise NotAllowed("La récupération d'un dossier est faite par un opérateur de structure.")
-    carnet = normalise_carnet(carnet_number, carnet_pattern, example)
-    name = _name(last_name, "beneficiaryLastName", required=True)
-    assert name is not None
-    key = f"claim:{actor.operator_id}"
-    wait = limiter.acquire(key)
-    if wait is not None:
-        minutes = max(1, round(wait / 60))
-        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
-    dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
-    # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
-    # so that both failures take the same path.
-    stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
-    if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
-        raise NotFound(CLAIM_NO_MATCH)
-    limiter.release(key)
+    dossier = find_by_name_and_carnet(
+        session,
+        last_name,
+        carnet_number,
+        limiter,
+        f"claim:{actor.operator_id}",
+        carnet_pattern,
+        example,
+        name_field="beneficiaryLastName",
+    )
     if dossier.structure_id == actor.structure_id and dossier.status in (
         DossierStatus.ORIENTED.value,
         DossierStatus.TAKEN_IN_CHARGE.value,

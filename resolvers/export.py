@@ -27,76 +27,16 @@ from sqlalchemy.orm import Session
 
 from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
-from models.enums import FEES_LABELS
-from models.errors import DomainError
-from models.standard import V1_COLUMNS
+from models.errors import TooManyFeatures
+from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
+from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
 
-SEPARATOR = "|"
 PIVOT_UNKNOWN = "00000000000000"
 SUMMARY_MAX = 280
 
-# The values the standard's enumerated fields accept, as its patterns spell them.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "itinerance": ("Itinérant", "Fixe"),
-    "publics_specifiquement_adresses": ("Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"),
-    "prise_en_charge_specifique": (
-        "Surdité",
-        "Handicaps moteurs",
-        "Handicaps mentaux",
-        "Illettrisme",
-        "Langues étrangères (anglais)",
-        "Langues étrangères (autres)",
-        "Déficience visuelle",
-    ),
-    "frais_a_charge": ("Gratuit", "Gratuit sous condition", "Payant"),
-    "dispositif_programmes_nationaux": (
-        "Aidants Connect",
-        "Bibliothèques numérique de référence",
-        "Certification PIX",
-        "Conseillers numériques",
-        "Emmaüs Connect",
-        "France Services",
-        "Grande école du numérique",
-        "La Croix Rouge",
-        "Point d'accès numérique CAF",
-        "Promeneurs du net",
-        "Relais numérique (Emmaüs Connect)",
-    ),
-    "formations_labels": (
-        "Formé à « Mon Espace Santé »",
-        "Formé à « DUPLEX » (illettrisme)",
-        "Arnia/MedNum BFC (Bourgogne-Franche-Comté)",
-        "Collectif ressources et acteurs réemploi (Normandie)",
-        "Étapes numériques(La Poste)",
-        "Fabriques de Territoire",
-        "Les Éclaireurs du numérique (Drôme)",
-        "Mes Papiers (Métropole de Lyon)",
-        "ORDI 3.0",
-        "SUD LABS (PACA)",
-    ),
-    "modalites_acces": (
-        "Se présenter",
-        "Téléphoner",
-        "Contacter par mail",
-        "Prendre un RDV en ligne",
-        "Ce lieu n'accueille pas de public",
-        "Envoyer un mail avec une fiche de prescription",
-    ),
-    "modalites_accompagnement": (
-        "En autonomie",
-        "Accompagnement individuel",
-        "Dans un atelier collectif",
-        "À distance",
-    ),
-}
-# Free-text fields of the standard that only Structure.standard holds.
-FREE_TEXT = ("structure_parente", "autres_formations_labels", "fiche_acces_libre", "prise_rdv")
 
-PIVOT = re.compile(r"[a-zA-Z0-9]{9,14}")
-POSTAL_CODE = re.compile(r"\d{5}")
-INSEE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
 PHONE = re.compile(r"(?:\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}")
 # Overseas numbers dial their own country code: the first digits of the national number tell which.
 OVERSEAS_PREFIXES = {
@@ -173,7 +113,7 @@ def standard_row(
     s = structure
     extra: dict[str, Any] = s.standard or {}
     insee = (s.commune_code or "").strip().upper()
-    insee = insee if INSEE_CODE.fullmatch(insee) else ""
+    insee = insee if INSEE_COMMUNE_CODE.fullmatch(insee) else ""
     postal = (s.postal_code or "").strip()
     if not POSTAL_CODE.fullmatch(postal):
         postal = fallbacks.postal_codes.get(insee, "")
@@ -286,18 +226,6 @@ def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:
 
 
 # ---------- GeoJSON ----------
-
-
-class TooManyFeatures(DomainError):
-    code = "TOO_MANY_FEATURES"
-
-    def __init__(self, matched: int, limit: int) -> None:
-        super().__init__(
-            f"{matched} lieux correspondent, au plus {limit} par requête : zoomez sur la carte "
-            "(bbox plus petite) ou filtrez par kinds"
-        )
-        self.matched = matched
-        self.limit = limit
 
 
 def structures_geojson(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from geo.nearby import nearest_offerings
+from geo.nearby import check_radius, nearest_offerings
 from models import ServiceKind, ServiceOffering
 from models.errors import InvalidInput
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -20,16 +19,6 @@ from resolvers.places import Place, resolve_place
 class NearbyOffering:
     offering: ServiceOffering
     distance_km: float
-
-
-def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm") -> float:
-    if not (math.isfinite(radius_km) and 0 < radius_km <= max_radius_km):
-        raise InvalidInput(
-            field,
-            f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
-            f"reçu {radius_km:g}",
-        )
-    return radius_km
 
 
 def _keyset(after: str | None) -> tuple[float, int] | None:

@@ -8,7 +8,6 @@ arrondissements, so the arrondissement's point is taken, not the city's.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,9 +17,8 @@ from geo.centre import mean_point
 from geo.points import valid_point
 from models import Commune, PostalCode
 from models.errors import InvalidInput
+from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
 
-COMMUNE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
-POSTAL_CODE = re.compile(r"\d{5}")
 WITH_ARRONDISSEMENTS = frozenset({"75056", "13055", "69123"})
 
 
@@ -63,7 +61,7 @@ def resolve_place(session: Session, place: Place, field: str = "near") -> tuple[
 
 def _commune_point(session: Session, raw: str, field: str) -> tuple[float, float]:
     code = raw.strip().upper()
-    if not COMMUNE_CODE.fullmatch(code):
+    if not INSEE_COMMUNE_CODE.fullmatch(code):
         raise InvalidInput(
             field, f"{field} : attendu un code commune INSEE à 5 caractères (ex. 16015), reçu « {raw} »"
         )

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.nearby import offerings_within
+from geo.nearby import check_radius, offerings_within
 from models import Commune, Dossier, ServiceKind, ServiceOffering, Structure
 from models.errors import InvalidInput, NotFound
 from resolvers.auth import Actor
 from resolvers.dossiers import get_visible_dossier, require_actor
-from resolvers.nearby import check_radius, kinds_condition
+from resolvers.nearby import kinds_condition
 from resolvers.pagination import page_size
 
 WEIGHT_COVERAGE = 100.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -14,12 +13,12 @@ from app.context import Context
 from models import utcnow
 from models.errors import DomainError
 from resolvers import dossiers as use_cases
-from resolvers import structures as structure_queries
 from resolvers import waiting
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
+from schema.counts import DossierCounts
+from schema.enums import ArchiveReason, DeclineReason, DossierEventKind, DossierStatus, ServiceKind
 from schema.errors import (
     ConflictError,
-    DossierStatus,
     InvalidInputError,
     InvalidTransitionError,
     NotAllowedError,
@@ -27,55 +26,16 @@ from schema.errors import (
     RateLimitedError,
     to_error,
 )
-from schema.mapping import ServiceKind, StructureType
+from schema.mapping import StructureType
 from schema.node import Node, PageInfo, selects
 
 Info = strawberry.Info[Context, None]
-
-ArchiveReason = strawberry.enum(models.ArchiveReason, name="ArchiveReason")
-DossierEventKind = strawberry.enum(models.DossierEventKind, name="DossierEventKind")
-DeclineReason = strawberry.enum(models.DeclineReason, name="DeclineReason")
-
-
-@strawberry.type
-class DossierCounts:
-    oriented: int
-    taken_in_charge: int
-    archived: int
-    returned: int = strawberry.field(
-        description="The coordinators' queue « À réorienter » (0 for an operator)."
-    )
-    overdue: int = strawberry.field(description="ORIENTED for longer than the reminder delay.")
-
-    @classmethod
-    def of(cls, counts: use_cases.Counts) -> DossierCounts:
-        return cls(
-            oriented=counts.oriented,
-            taken_in_charge=counts.taken_in_charge,
-            archived=counts.archived,
-            returned=counts.returned,
-            overdue=counts.overdue,
-        )
-
-
-async def structure_dossier_counts(info: Info, structure_id: int) -> DossierCounts | None:
-    if not use_cases.can_see_counts(info.context.actor, structure_id):
-        return None
-    remind = info.context.settings.remind_after_days
-    counts = await info.context.loader(
-        "dossier_counts", partial(use_cases.counts_by_structure_ids, remind_after_days=remind)
-    ).load(structure_id)
-    result = DossierCounts.of(counts)
-    actor = info.context.actor
-    if actor is None or not actor.is_coordinator:
-        result.returned = 0
-    return result
 
 
 async def _structure(info: Info, pk: int | None) -> StructureType | None:
     if pk is None:
         return None
-    row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+    row = await info.context.loaders.structure.load(pk)
     return StructureType.of(row) if row else None
 
 
@@ -196,9 +156,7 @@ class DossierType(Node):
 
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
-        events = await info.context.loader("dossier_events", use_cases.events_by_dossier_ids).load(
-            self.row.id
-        )
+        events = await info.context.loaders.dossier_events.load(self.row.id)
         return [DossierEventType(row=e) for e in events]
 
 

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
-import models
 from models import errors as domain
-
-DossierStatus = strawberry.enum(models.DossierStatus, name="DossierStatus")
-
-
-@strawberry.enum
-class ErrorCode(enum.Enum):
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    NOT_ALLOWED = "NOT_ALLOWED"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    INVALID_INPUT = "INVALID_INPUT"
-    CONFLICT = "CONFLICT"
-    RATE_LIMITED = "RATE_LIMITED"
+from schema.enums import DossierStatus, ErrorCode
 
 
 @strawberry.interface(description="An expected failure; the message is meant for the operator (in French).")

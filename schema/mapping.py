@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import models
 from app.context import Context
 from geo.bbox import BBox
+from geo.nearby import DEFAULT_RADIUS_KM
 from resolvers import communes as commune_queries
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
 from resolvers.ids import maybe_global_id, to_global_id
 from resolvers.places import Place
+from schema.counts import DossierCounts, structure_dossier_counts
+from schema.enums import Fees, ServiceKind
 from schema.node import Node, PageInfo, selects
 
-if TYPE_CHECKING:
-    from schema.dossiers import DossierCounts
-
 Info = strawberry.Info[Context, None]
-
-ServiceKind = strawberry.enum(
-    models.ServiceKind,
-    name="ServiceKind",
-    description="The nine services of the national standard for digital-mediation places (v1.0.2).",
-)
-Fees = strawberry.enum(models.Fees, name="Fees")
 
 
 @strawberry.type(description="A point in WGS84.")
@@ -148,17 +140,11 @@ class StructureType(Node):
 
     @strawberry.field
     async def offerings(self, info: Info) -> list[ServiceOfferingType]:
-        rows = await info.context.loader(
-            "offerings_by_structure", structure_queries.offerings_by_structure_ids
-        ).load(self.row.id)
+        rows = await info.context.loaders.offerings_by_structure.load(self.row.id)
         return [ServiceOfferingType.of(o) for o in rows]
 
     @strawberry.field(description="Only for this structure's operators and coordinators, else null.")
-    async def dossier_counts(
-        self, info: Info
-    ) -> Annotated[DossierCounts, strawberry.lazy("schema.dossiers")] | None:
-        from schema.dossiers import structure_dossier_counts
-
+    async def dossier_counts(self, info: Info) -> DossierCounts | None:
         return await structure_dossier_counts(info, self.row.id)
 
 
@@ -180,9 +166,7 @@ class ServiceOfferingType(Node):
 
     @strawberry.field
     async def structure(self, info: Info) -> StructureType:
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
-            self.row.structure_id
-        )
+        row = await info.context.loaders.structure.load(self.row.structure_id)
         assert row is not None, "an offering always has its structure (foreign key)"
         return StructureType.of(row)
 
@@ -256,7 +240,7 @@ class MappingQuery:
         pk = maybe_global_id(id, "Structure")
         if pk is None:
             return None
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(pk)
+        row = await info.context.loaders.structure.load(pk)
         return StructureType.of(row) if row else None
 
     @strawberry.field(description="Structures, filtered, in pages (keyset cursors).")
@@ -297,7 +281,7 @@ class MappingQuery:
         info: Info,
         near: PlaceInput,
         kinds: list[ServiceKind] | None = None,  # type: ignore[valid-type]
-        radius_km: float | None = 20.0,
+        radius_km: float | None = DEFAULT_RADIUS_KM,
         first: int | None = 20,
         after: str | None = None,
     ) -> NearbyOfferingConnection:
@@ -306,7 +290,7 @@ class MappingQuery:
             nearby_queries.nearby_offerings,
             near.to_place(),
             kinds,
-            20.0 if radius_km is None else radius_km,
+            DEFAULT_RADIUS_KM if radius_km is None else radius_km,
             first,
             after,
             max_radius_km=settings.nearby_max_radius_km,

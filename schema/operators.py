@@ -2,15 +2,12 @@ from __future__ import annotations
 
 import strawberry
 
-import models
 from app.context import Context
-from resolvers import structures as structure_queries
 from resolvers.ids import to_global_id
+from schema.enums import Role
 from schema.mapping import StructureType
 
 Info = strawberry.Info[Context, None]
-
-Role = strawberry.enum(models.Role, name="Role")
 
 
 @strawberry.type(name="Operator", description="The person calling the API.")
@@ -24,9 +21,7 @@ class OperatorType:
     async def structure(self, info: Info) -> StructureType | None:
         if self.structure_id is None:
             return None
-        row = await info.context.loader("structure", structure_queries.structures_by_ids).load(
-            self.structure_id
-        )
+        row = await info.context.loaders.structure.load(self.structure_id)
         return StructureType.of(row) if row else None
 
 

@@ -20,14 +20,18 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.settings import Settings
+from schema.beneficiary import BeneficiaryQuery
 from schema.dossiers import DossierMutation, DossierQuery
 from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
 from schema.rules import OncePerDocument
+from schema.statistics import StatisticsQuery
 from schema.suggestions import SuggestionQuery
 
-Query = merge_types("Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery))
+Query = merge_types(
+    "Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery, StatisticsQuery)
+)
 Mutation = merge_types("Mutation", (DossierMutation,))
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError, ValidationRule
 
-# Fields that may appear once per document: aliases or repeated selections must not multiply tries.
-ONCE_PER_DOCUMENT = frozenset({"claimDossier"})
+# Fields that may appear once per document (by their root type): aliases or repeated selections must not
+# multiply tries.
+ONCE_PER_DOCUMENT = {"claimDossier": "Mutation", "beneficiaryStatus": "Query"}
 
 
 class OncePerDocument(ValidationRule):
@@ -20,7 +21,7 @@ class OncePerDocument(ValidationRule):
         if name not in ONCE_PER_DOCUMENT:
             return
         parent = self.context.get_parent_type()
-        if parent is None or parent.name != "Mutation":
+        if parent is None or parent.name != ONCE_PER_DOCUMENT[name]:
             return
         if name in self.seen:
             self.report_error(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from app.context import Context
+from geo.nearby import SUGGESTIONS_RADIUS_KM
 from resolvers import suggestions as suggestion_queries
 from resolvers.dossiers import require_actor
 from resolvers.ids import from_global_id
-from schema.mapping import ServiceKind, StructureType
+from schema.enums import ServiceKind
+from schema.mapping import StructureType
 
 Info = strawberry.Info[Context, None]
 
@@ -50,7 +52,7 @@ class SuggestionQuery:
         info: Info,
         dossier_id: strawberry.ID,
         kinds: list[ServiceKind] | None = None,  # type: ignore[valid-type]
-        radius_km: float | None = 30.0,
+        radius_km: float | None = SUGGESTIONS_RADIUS_KM,
         first: int | None = 10,
     ) -> list[StructureSuggestion]:
         settings = info.context.settings
@@ -62,7 +64,7 @@ class SuggestionQuery:
             info.context.actor,
             pk,
             kinds,
-            30.0 if radius_km is None else radius_km,
+            SUGGESTIONS_RADIUS_KM if radius_km is None else radius_km,
             first,
             max_radius_km=settings.nearby_max_radius_km,
             cap=settings.page_size_max,

@@ -281,3 +281,27 @@ def test_forged_cursors_are_clear_errors(gql: GQL, world: dict[str, Any]) -> Non
         assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "after"}
     listing = gql("query($a: String) { structures(after: $a) { totalCount } }", {"a": encode_cursor("x")})
     assert listing["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "after"}
+
+
+@pytest.mark.parametrize("code", ["20123", "0A123", "2C001", "1601"])
+def test_orient_and_the_map_agree_on_insee_codes(gql: GQL, world: dict[str, Any], code: str) -> None:
+    # One pattern (models.mapping.INSEE_COMMUNE_CODE): orient used to accept codes the map refused.
+    result = gql.data(
+        op.ORIENT,
+        {
+            "input": {
+                "carnetNumber": "321xyz",
+                "lastName": "Durand",
+                "communeCode": code,
+                "toStructureId": world["a"],
+            }
+        },
+        token=world["coord"],
+    )["orientBeneficiary"]
+    assert (result["code"], result["field"]) == ("INVALID_INPUT", "input.communeCode")
+    body = gql(
+        "query($c: String!) { nearbyOfferings(near: {communeCode: $c}) { edges { distanceKm } } }",
+        {"c": code},
+    )
+    assert body["errors"][0]["extensions"]["field"] == "near.communeCode"
+    assert counts(gql, world["coord"]) == (0, 0, 0)

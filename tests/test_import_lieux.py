@@ -19,7 +19,7 @@ from batch.imports import ImportReport, clean, import_communes, import_lieux, li
 from batch.imports.hours import day_ranges, opening_hours
 from batch.imports.readers import FORMAT_V0_JSON
 from models import ServiceKind, ServiceOffering, Structure
-from models.enums import SERVICE_LABELS
+from models.standard import SERVICE_LABELS
 from tests.conftest import SHARED_DATA
 
 LIEUX_V0 = SHARED_DATA / "lieux-v0"

@@ -166,7 +166,7 @@ def test_geojson_cap_says_how_many_and_to_zoom_in(capped_client: TestClient, pla
     response = capped_client.get("/geo/structures.geojson", params={"bbox": BOX_PARAM})
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "TOO_MANY_FEATURES"
+    assert (error["code"], error["field"]) == ("INVALID_INPUT", "bbox")
     assert (error["matched"], error["limit"]) == (4, 3)
     assert "4 lieux" in error["message"] and "au plus 3" in error["message"] and "zoomez" in error["message"]
     # At the cap exactly, it answers.

@@ -96,7 +96,7 @@ def test_worker_once_at_an_instant(settings: Settings, db: Database) -> None:
         factories.dossier(session, place.id, carnet="123abc")
     done = cli(settings, "worker", "--once", "--at", "2040-01-01T00:00:00+01:00")
     assert done.returncode == 0, done.stderr
-    assert "expiry: 1; reminders: 0; deliveries: 0" in done.stdout
+    assert "expiry: 1; reminders: 0; retention: 0; deliveries: 0" in done.stdout
     with db.read() as session:
         assert session.scalars(select(Dossier.status)).all() == ["RETURNED"]
     assert (

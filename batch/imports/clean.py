@@ -11,9 +11,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-INSEE_CODE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
+from models.mapping import INSEE_COMMUNE_CODE
+from models.standard import PIVOT
+
 _LEADING_POSTAL = re.compile(r"(\d{5})(?!\d)")
-_PIVOT = re.compile(r"[A-Za-z0-9]{9,14}")
 _SIRET_OR_SIREN = re.compile(r"(\d{14}|\d{9})(?!\d)")
 # Saint-Barthélemy and Saint-Martin use Guadeloupe postal codes but are collectivities of their own.
 _POSTAL_NOT_DEPARTMENT = {"97133", "97150"}
@@ -86,7 +87,7 @@ def insee_code(value: Any) -> str | None:
     code = raw.replace(" ", "").upper()
     if re.fullmatch(r"\d{4}", code):
         code = "0" + code
-    return code if INSEE_CODE.fullmatch(code) else None
+    return code if INSEE_COMMUNE_CODE.fullmatch(code) else None
 
 
 def department_from_postal(postal: str | None) -> str | None:
@@ -148,7 +149,7 @@ def pivot(value: Any) -> str | None:
     if raw is None:
         return None
     compact = raw.replace(" ", "")
-    if _PIVOT.fullmatch(compact):
+    if PIVOT.fullmatch(compact):
         return compact
     match = _SIRET_OR_SIREN.match(compact)
     return match.group(1) if match else None

@@ -29,10 +29,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.database import Database
 from batch.imports import clean
 from batch.imports.readers import FileRefused, Record, decode, read_csv, read_json_array
 from batch.imports.report import FileReport, ImportReport, Progress
+from batch.sessions import Sessions
 from geo.points import point_element, valid_point
 from models import Commune, CommuneSearchKey, PostalCode
 from models.mapping import commune_search_keys, department_of
@@ -237,7 +237,7 @@ def write_search_keys(session: Session, rows: list[dict[str, Any]], replace: Seq
 
 
 def import_communes(
-    db: Database, laposte_csv: Path, decoupage_json: Path | None = None, *, progress: Progress | None = None
+    db: Sessions, laposte_csv: Path, decoupage_json: Path | None = None, *, progress: Progress | None = None
 ) -> ImportReport:
     """Import communes and postal codes; both files in one all-or-nothing transaction."""
     laposte = FileReport(path=str(laposte_csv))

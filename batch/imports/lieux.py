@@ -47,11 +47,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from app.database import Database
 from batch.imports import clean
 from batch.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
 from batch.imports.readers import FileRefused, ParsedFile, read_lieux_file
 from batch.imports.report import FileReport, ImportReport, Progress
+from batch.sessions import Sessions
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
@@ -383,7 +383,7 @@ def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
     return f"erreur {where} ({type(cause).__name__}: {message}) ; aucune ligne de ce fichier n'a été écrite"
 
 
-def import_lieux(db: Database, paths: Iterable[Path], *, progress: Progress | None = None) -> ImportReport:
+def import_lieux(db: Sessions, paths: Iterable[Path], *, progress: Progress | None = None) -> ImportReport:
     """Import files of places, each file in its own all-or-nothing transaction."""
     report = ImportReport()
     parsed_files: list[tuple[FileReport, ParsedFile]] = []

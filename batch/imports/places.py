@@ -24,7 +24,7 @@ from batch.imports.readers import (
 )
 from geo.points import valid_point
 from models.enums import Fees, ServiceKind
-from models.standard import EXTRA_FIELDS
+from models.standard import EXTRA_FIELDS, V1_FEES, V1_MODALITIES
 
 # The source of rows that do not name one. Both versions of the national standard share one default, so
 # that a producer moving from v0.1 to v1 keeps its ids.
@@ -114,9 +114,7 @@ def _kinds(labels: Iterable[str], warnings: list[str]) -> list[ServiceKind]:
 
 def _fees(labels: Iterable[str]) -> Fees | None:
     return vocab.least_free(
-        vocab.V1_FEES[vocab.V1_FEES_INDEX[key]]
-        for key in map(vocab.fold, labels)
-        if key in vocab.V1_FEES_INDEX
+        V1_FEES[vocab.V1_FEES_INDEX[key]] for key in map(vocab.fold, labels) if key in vocab.V1_FEES_INDEX
     )
 
 
@@ -246,10 +244,10 @@ def _keys(index: dict[str, str], also: Iterable[str] = ()) -> frozenset[str]:
 
 
 # What may appear in each v0.1 field: its labels, their short forms, and the v1 spellings.
-_CONDITION_KEYS = _keys(vocab.V0_CONDITIONS_INDEX, vocab.V1_FEES)
+_CONDITION_KEYS = _keys(vocab.V0_CONDITIONS_INDEX, V1_FEES)
 _LABEL_KEYS = _keys(vocab.V0_LABELS_INDEX)
 _PUBLIC_KEYS = _keys(vocab.V0_PUBLICS_INDEX)
-_MODALITY_KEYS = _keys(vocab.V0_MODALITIES_INDEX, vocab.V1_MODALITIES)
+_MODALITY_KEYS = _keys(vocab.V0_MODALITIES_INDEX, V1_MODALITIES)
 
 
 def _v0_values(value: Any, index: dict[str, str], keys: frozenset[str]) -> tuple[list[str], list[str]]:
@@ -314,7 +312,7 @@ def from_v0(record: Record, default_source: str) -> Place:
         data.get("modalites_accompagnement"), vocab.V0_MODALITIES_INDEX, _MODALITY_KEYS
     )
     fields["modalites_accompagnement"] = [vocab.V0_MODALITIES[label] for label in modalities]
-    v1_modalities = {vocab.fold(value): value for value in vocab.V1_MODALITIES}
+    v1_modalities = {vocab.fold(value): value for value in V1_MODALITIES}
     for value in unknown:
         if vocab.fold(value) in v1_modalities:
             fields["modalites_accompagnement"].append(v1_modalities[vocab.fold(value)])

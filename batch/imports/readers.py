@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.standard import V1_ONLY
+
 FORMAT_V1_CSV = "lieux-v1.0.2-csv"
 FORMAT_V1_JSON = "lieux-v1.0.2-json"
 FORMAT_V0_CSV = "lieux-v0.1-csv"
@@ -18,21 +20,6 @@ FORMAT_FRANCE_SERVICES = "france-services-csv"
 
 # Fields both versions of the national standard require.
 LIEUX_CORE = frozenset({"id", "nom", "commune", "code_postal", "adresse"})
-# Fields that exist only in v1 (v0.1 spelt them otherwise or did not have them).
-V1_ONLY = frozenset(
-    {
-        "courriels",
-        "publics_specifiquement_adresses",
-        "prise_en_charge_specifique",
-        "frais_a_charge",
-        "dispositif_programmes_nationaux",
-        "formations_labels",
-        "autres_formations_labels",
-        "modalites_acces",
-        "itinerance",
-        "fiche_acces_libre",
-    }
-)
 FRANCE_SERVICES_CORE = frozenset({"id_fs", "lib_fs", "code_postal", "insee_com"})
 
 

@@ -25,7 +25,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from models.enums import KIND_BY_LABEL, Fees, ServiceKind
+from models.enums import Fees, ServiceKind
+from models.standard import KIND_BY_LABEL, V1_FEES
 
 V0_SERVICES: dict[str, ServiceKind] = {
     "Devenir autonome dans les démarches administratives": ServiceKind.ADMINISTRATIVE_PROCEDURES,
@@ -99,13 +100,6 @@ V0_MODALITIES: dict[str, str] = {
     "A ma place : une personne habilitée fait les démarches à ma place": "Accompagnement individuel",
 }
 
-# The v1 enumerations the importer recognises in v1 files and writes into Structure.standard.
-V1_FEES: dict[str, Fees] = {
-    "Gratuit": Fees.FREE,
-    "Gratuit sous condition": Fees.FREE_UNDER_CONDITIONS,
-    "Payant": Fees.PAID,
-}
-V1_MODALITIES = ("En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance")
 
 # When several fees are given, the offering shows the least free one: a place listing "Gratuit" and
 # "Payant" may charge, and the map must not promise a free service.

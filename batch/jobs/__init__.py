@@ -16,7 +16,7 @@ from datetime import datetime
 
 from app.database import Database
 from app.settings import Settings
-from batch.jobs import deliveries, expiry, reminders
+from batch.jobs import deliveries, expiry, reminders, retention
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,15 @@ class Job:
     periodic: bool = True
 
 
+def _retention(db: Database, settings: Settings, now: datetime) -> int:
+    with db.write() as session:
+        return retention.purge(session, now, settings.retention_days)
+
+
 JOBS: list[Job] = [
     # Expiry before reminders: a dossier past both delays returns to the coordinators without a reminder.
     Job("expiry", expiry.run),
     Job("reminders", reminders.run),
+    Job("retention", _retention),
     Job("deliveries", deliveries.run, periodic=False),
 ]
