@@ -209,12 +209,14 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         db.dispose()
 
     from app.http_geo import geo_routes
+    from app.web import web_routes
 
     app = Starlette(
         routes=[
             Route("/graphql", PrivateDataOverPostOnly(graphql_app), methods=["GET", "POST", "OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
             *geo_routes(services),
+            *web_routes(services),
         ],
         middleware=edge_middleware(settings),
         lifespan=lifespan,

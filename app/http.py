@@ -8,7 +8,10 @@ One home for what every answer carries, so that a new route gets it without aski
   answer that did not choose its own caching;
 - ``conditional_get`` is how a public GET becomes cacheable: a strong ``ETag``, ``Cache-Control: public,
   max-age=…`` and ``304 Not Modified`` when the client's ``If-None-Match`` matches;
-- ``cors_middleware`` is Starlette's CORS for the origins of ``AIGUILLAGE_CORS_ORIGINS``.
+- ``cors_middleware`` is Starlette's CORS for the origins of ``AIGUILLAGE_CORS_ORIGINS``;
+- ``BoundedBody`` (middleware) reads a request body whole before any route sees it: past
+  ``AIGUILLAGE_MAX_BODY_BYTES`` it answers 413, and a body that does not arrive within
+  ``AIGUILLAGE_BODY_TIMEOUT_SECONDS`` is cut with a 408 (a client trickling bytes must not hold a worker).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
+import anyio
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
@@ -146,9 +150,81 @@ def cacheable_body(request: Request, response: Response, max_age: int) -> Respon
     return response
 
 
+# ---------- request bodies ----------
+
+
+class BoundedBody:
+    """Reads the body of every request whole, bounded in size and in time, before the app sees it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send, 413)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        disconnected = False
+        with anyio.move_on_after(self.timeout_seconds) as timer:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    disconnected = True
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    await self._refuse(scope, receive, send, 413)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        if disconnected:
+            return
+        if timer.cancelled_caught:
+            await self._refuse(scope, receive, send, 408)
+            return
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        if status == 413:
+            message = (
+                f"Corps de requête trop grand : au plus {self.max_bytes} octets "
+                "(réglage AIGUILLAGE_MAX_BODY_BYTES)."
+            )
+        else:
+            message = (
+                f"Corps de requête incomplet après {self.timeout_seconds:g} s : la requête est abandonnée "
+                "(réglage AIGUILLAGE_BODY_TIMEOUT_SECONDS)."
+            )
+        # The rest of the body is not read: the server closes the connection after this answer.
+        response = JSONResponse(error_body(message), status_code=status, headers={"Connection": "close"})
+        await response(scope, receive, send)
+
+
 def edge_middleware(settings: Settings) -> list[Middleware]:
     """The HTTP edge in order, outermost first (the access log wraps them all, see app.asgi)."""
     return [
         Middleware(ResponseHeaders),
         cors_middleware(settings),
+        Middleware(
+            BoundedBody, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
+        ),
     ]

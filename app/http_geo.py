@@ -28,6 +28,7 @@ from models import ServiceKind
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
 from resolvers import export
+from resolvers.pagination import utc_instant
 
 log = logging.getLogger("aiguillage.exports")
 
@@ -103,7 +104,12 @@ def parse_since(raw: str | None, field: str = "updated_since") -> datetime | Non
         parsed = datetime.fromisoformat(value)
     except ValueError:
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is not None:
+        try:
+            parsed = utc_instant(parsed)
+        except ValueError:
+            parsed = None
+    if parsed is None:
         raise InvalidInput(
             field,
             f"{field} : attendu une date ISO 8601 (2024-05-31) ou une date et heure avec fuseau "

@@ -44,9 +44,23 @@ class Settings(BaseSettings):
     )
     carnet_example: str = Field(default="000ysz", description="shown in error messages")
     page_size_max: int = Field(default=100, ge=1, le=1000)
-    max_query_depth: int = Field(default=12, ge=2, le=50)
+    # The deepest query the service's own screens send is 6 levels (dossiers → edges → node → history →
+    # fromStructure → name); 8 leaves room and still stops structure ↔ offerings cycles early.
+    max_query_depth: int = Field(default=8, ge=2, le=50)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=3000, ge=100, le=100_000)
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="estimated objects one authenticated request may resolve"
+    )
+    max_query_cost_anonymous: int = Field(
+        default=5_000, ge=1, description="the same for a request without a token (the public map)"
+    )
+    unbounded_list_estimate: int = Field(
+        default=10, ge=1, le=1000, description="assumed length of a list that takes no `first` (offerings)"
+    )
+    max_list_items: int = Field(default=100, ge=1, le=10_000, description="longest list argument")
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     parser_cache_size: int = Field(default=256, ge=0, le=100_000)
     redis_url: str | None = None
     claim_max_failures: int = Field(default=10, ge=1)
@@ -105,6 +119,18 @@ class Settings(BaseSettings):
         default=60, ge=0, le=86_400, description="how long caches may keep public GET answers"
     )
     spatialite_library: str = "mod_spatialite"
+    map_tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="tile URL template of the public map and the console's small maps ({z}, {x}, {y})",
+    )
+    map_tiles_attribution: str = Field(
+        default="© les contributeurs d'OpenStreetMap",
+        description="attribution shown on the maps (the tiles' licence requires it)",
+    )
+    map_frame_ancestors: str = Field(
+        default="'none'",
+        description="CSP frame-ancestors of the public map: 'none', or the origins allowed to embed it",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("carnet_pattern")
@@ -122,6 +148,23 @@ class Settings(BaseSettings):
         if value and not value.startswith(("smtp://", "smtp+starttls://", "smtps://")):
             raise ValueError("expected smtp://host:port, smtp+starttls://user:password@host:587 or smtps://…")
         return value or None
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_template(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or not all(
+            p in value for p in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError("expected an http(s) URL template with {z}, {x} and {y}")
+        return value
+
+    @field_validator("map_frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        # One CSP directive's value: a character that ends a directive would let a setting add others.
+        if not value.strip() or any(c in value for c in ";,\r\n"):
+            raise ValueError("expected 'none', 'self' or origins separated by spaces (https://example.fr)")
+        return value.strip()
 
     @field_validator("cors_origins")
     @classmethod

@@ -79,3 +79,6 @@ class DossierEvent(Base):
     archive_reason: Mapped[str | None] = mapped_column(String(30))
     decline_reason: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
+    # When the dossier had entered the status this event ends (null for a first orientation): how long it
+    # waited, read by statistics without walking the history again.
+    previous_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

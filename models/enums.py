@@ -46,12 +46,41 @@ class ArchiveReason(enum.Enum):
     OTHER = "OTHER"
 
 
+# The user guide's words for each reason (the console shows them).
+ARCHIVE_REASON_LABELS: dict[ArchiveReason, str] = {
+    ArchiveReason.BENEFICIARY_DECLINED: "Le.a bénéficiaire ne souhaite plus suivre de parcours",
+    ArchiveReason.BENEFICIARY_UNABLE: "Le.a bénéficiaire ne peut pas ou plus suivre de parcours",
+    ArchiveReason.PATH_COMPLETED: "Parcours terminé",
+    ArchiveReason.UNREACHABLE: "Bénéficiaire injoignable",
+    ArchiveReason.DUPLICATE: "Doublon",
+    ArchiveReason.OTHER: "Autre motif (précisez dans la note)",
+}
+
+# The user guide's tabs: « Orientation (1) · Prise en charge (6) · Archives (1) ».
+STATUS_TAB_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.ORIENTED: "Orientation",
+    DossierStatus.TAKEN_IN_CHARGE: "Prise en charge",
+    DossierStatus.ARCHIVED: "Archives",
+    DossierStatus.RETURNED: "À réorienter",
+}
+
+
 class DeclineReason(enum.Enum):
     OUTSIDE_OUR_AREA = "OUTSIDE_OUR_AREA"
     SERVICE_NOT_OFFERED = "SERVICE_NOT_OFFERED"
     NO_CAPACITY = "NO_CAPACITY"
     ALREADY_FOLLOWED_ELSEWHERE = "ALREADY_FOLLOWED_ELSEWHERE"
     OTHER = "OTHER"
+
+
+# Why a structure declines a dossier (the console's words).
+DECLINE_REASON_LABELS: dict[DeclineReason, str] = {
+    DeclineReason.OUTSIDE_OUR_AREA: "Hors de notre territoire",
+    DeclineReason.SERVICE_NOT_OFFERED: "Nous ne proposons pas ce service",
+    DeclineReason.NO_CAPACITY: "Plus de place pour le moment",
+    DeclineReason.ALREADY_FOLLOWED_ELSEWHERE: "Déjà accompagné.e ailleurs",
+    DeclineReason.OTHER: "Autre motif (précisez dans la note)",
+}
 
 
 class DossierEventKind(enum.Enum):
@@ -63,6 +92,18 @@ class DossierEventKind(enum.Enum):
     DECLINED = "DECLINED"
     REMINDED = "REMINDED"
     EXPIRED = "EXPIRED"
+
+
+EVENT_LABELS: dict[DossierEventKind, str] = {
+    DossierEventKind.ORIENTED: "Orienté",
+    DossierEventKind.TAKEN_IN_CHARGE: "Pris en charge",
+    DossierEventKind.REORIENTED: "Réorienté",
+    DossierEventKind.ARCHIVED: "Archivé",
+    DossierEventKind.CLAIMED: "Dossier récupéré",
+    DossierEventKind.DECLINED: "Refusé par la structure",
+    DossierEventKind.REMINDED: "Relance envoyée",
+    DossierEventKind.EXPIRED: "Sans réponse : renvoyé à la coordination",
+}
 
 
 class Role(enum.Enum):

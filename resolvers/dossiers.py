@@ -44,7 +44,7 @@ from models.mapping import INSEE_COMMUNE_CODE
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers import notifications, waiting
 from resolvers.auth import Actor
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import ID, INSTANT, Page, decode_cursor, keyset_page, page_size
 from resolvers.ratelimit import Limiter
 
 STATUS_LABELS = {
@@ -97,8 +97,14 @@ def _name(value: str | None, field: str, required: bool) -> str | None:
         if required:
             raise InvalidInput(field, f"{field} : le nom est obligatoire")
         return None
-    if len(cleaned) > NAME_MAX or not fold_name(cleaned):
-        raise InvalidInput(field, f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus")
+    key = fold_name(cleaned)
+    # The folded key is stored too, and folding can lengthen a name ("ﬀ" → "ff"): both must fit.
+    if len(cleaned) > NAME_MAX or len(key) > NAME_MAX or not key:
+        raise InvalidInput(
+            field,
+            f"{field} : attendu un nom en lettres, {NAME_MAX} caractères au plus "
+            "(ligatures comptées décomposées : « ﬀ » compte deux)",
+        )
     return cleaned
 
 
@@ -142,6 +148,7 @@ def _record(
     archive_reason: ArchiveReason | None = None,
     decline_reason: DeclineReason | None = None,
     note: str | None = None,
+    previous_since: datetime | None = None,
 ) -> None:
     """The history event of a transition, written in the transaction of the transition itself.
 
@@ -158,6 +165,7 @@ def _record(
         archive_reason=archive_reason.value if archive_reason else None,
         decline_reason=decline_reason.value if decline_reason else None,
         note=note,
+        previous_since=previous_since,
     )
     session.add(event)
     session.flush()
@@ -270,14 +278,7 @@ def list_dossiers(
         )
     stmt = select(Dossier).where(*conditions)
     if after is not None:
-        at_raw, last_id = decode_cursor(after, 2)
-        try:
-            at = datetime.fromisoformat(str(at_raw))
-            last_id = int(last_id)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
-        if at.tzinfo is None:
-            raise InvalidInput("after", "after : curseur invalide pour cette liste")
+        at, last_id = decode_cursor(after, (INSTANT, ID))
         stmt = stmt.where(
             or_(
                 Dossier.last_activity_at < at,
@@ -287,13 +288,10 @@ def list_dossiers(
     rows = list(
         session.scalars(stmt.order_by(Dossier.last_activity_at.desc(), Dossier.id.desc()).limit(limit + 1))
     )
-    has_next = len(rows) > limit
-    rows = rows[:limit]
     total = (
         session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) if with_total else None
     )
-    cursors = [encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows]
-    return Page(rows, cursors, has_next, total)
+    return keyset_page(rows, limit, lambda r: (r.last_activity_at.isoformat(), r.id), total)
 
 
 def events_by_dossier_ids(session: Session, ids: Sequence[int]) -> list[list[DossierEvent]]:
@@ -375,7 +373,7 @@ def _apply(
 ) -> Dossier:
     """The conditional write and its history event; the loser of a race changes nothing."""
     now = at or utcnow()
-    from_structure = dossier.structure_id
+    from_structure, previous_since = dossier.structure_id, dossier.status_since
     to_structure = to_structure_id if to_structure_id is not None else from_structure
     values: dict[str, object] = {
         "status": rule.to.value,
@@ -430,6 +428,7 @@ def _apply(
         archive_reason=archive_reason,
         decline_reason=decline_reason,
         note=note,
+        previous_since=previous_since,
     )
     session.flush()
     session.expire(dossier)

@@ -29,6 +29,7 @@ from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.errors import TooManyFeatures
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
+from models.spreadsheet import neutralise_formula
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
@@ -155,7 +156,7 @@ def standard_row(
         row.setdefault(name_, _enumerated(name_, _values(extra.get(name_))))
     for name_ in FREE_TEXT:
         row[name_] = SEPARATOR.join(_values(extra.get(name_)))
-    return [row[f] for f in V1_COLUMNS]
+    return [neutralise_formula(row[f]) for f in V1_COLUMNS]
 
 
 @dataclass(frozen=True)

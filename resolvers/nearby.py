@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from geo.nearby import check_radius, nearest_offerings
 from models import ServiceKind, ServiceOffering
-from models.errors import InvalidInput
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import DISTANCE, ID, Page, decode_cursor, keyset_page, page_size
 from resolvers.places import Place, resolve_place
 
 
@@ -24,16 +23,19 @@ class NearbyOffering:
 def _keyset(after: str | None) -> tuple[float, int] | None:
     if after is None:
         return None
-    distance, pk = decode_cursor(after, 2)
-    if not isinstance(distance, int | float) or isinstance(distance, bool) or not isinstance(pk, int):
-        raise InvalidInput(
-            "after", "after : curseur invalide pour cette liste ; utilisez un endCursor de cette liste"
-        )
-    return float(distance), pk
+    distance, pk = decode_cursor(after, (DISTANCE, ID))
+    return distance, pk
+
+
+def kind_values(kinds: Sequence[ServiceKind] | None) -> list[str]:
+    """The distinct values of a list of kinds, in the standard's order: what reaches SQL, however long the
+    list a client sent (a kind repeated 500 000 times is one parameter)."""
+    wanted = set(kinds or ())
+    return [k.value for k in ServiceKind if k in wanted]
 
 
 def kinds_condition(kinds: Sequence[ServiceKind] | None) -> list[ColumnElement[bool]]:
-    return [ServiceOffering.kind.in_([k.value for k in kinds])] if kinds else []
+    return [ServiceOffering.kind.in_(kind_values(kinds))] if kinds else []
 
 
 def nearby_offerings(
@@ -52,14 +54,18 @@ def nearby_offerings(
     limit = page_size(first, cap)
     keyset = _keyset(after)
     latitude, longitude = resolve_place(session, near)
-    values = [k.value for k in kinds] if kinds else None
+    values = kind_values(kinds) or None
     hits = nearest_offerings(
         session, latitude, longitude, radius, limit=limit + 1, kinds=values, after=keyset
     )
-    page = hits[:limit]
-    return Page(
-        items=[NearbyOffering(h.offering, h.distance_km) for h in page],
+    page = keyset_page(
+        hits,
+        limit,
         # The distance goes in the cursor as computed (JSON keeps every bit of a float).
-        cursors=[encode_cursor(h.distance_km, h.offering.id) for h in page],
-        has_next=len(hits) > limit,
+        lambda h: (h.distance_km, h.offering.id),
+    )
+    return Page(
+        items=[NearbyOffering(h.offering, h.distance_km) for h in page.items],
+        cursors=page.cursors,
+        has_next=page.has_next,
     )

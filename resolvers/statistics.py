@@ -1,7 +1,8 @@
 """Network statistics for coordinators, computed in SQL over the live history and the anonymous records.
 
 A *step* is one history event: its kind, when, from and to which structure, its reasons, and for a taking
-in charge the days it waited since the dossier last became ``ORIENTED``. Live steps come from
+in charge the days it waited since the dossier last became ``ORIENTED`` (the event keeps that instant,
+``previous_since``, so that no query walks a dossier's history). Live steps come from
 ``dossier_events``; the steps of purged dossiers from ``anonymous_steps``, which the retention purge fills
 from the very same projection (``live_steps``), so that statistics are equal before and after a purge.
 A live step counts when its instant is in [from, to); a purged one when the first instant (UTC) of its month
@@ -12,37 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CTE, Select, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import CTE, Float, Integer, Select, String, case, cast, func, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from models import Dossier, DossierEvent, DossierEventKind, DossierStatus
 from models.errors import InvalidInput, NotAllowed
 from models.sql import days_between
 from models.statistics import AnonymousStep
-from models.workflow import TABLE
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
 
 K = DossierEventKind
-# The events after which a dossier is ORIENTED somewhere: the wait before a taking in charge starts at the
-# last of them (read from the state table, so that a new way into ORIENTED counts by itself).
-INTO_ORIENTED = sorted({t.event.value for t in TABLE.values() if t.to is DossierStatus.ORIENTED})
 MEDIAN_DIGITS = 2
 
 
 def live_steps() -> Select[tuple[object, ...]]:
     """Every history event as a step (columns: dossier_id, kind, at, from/to structure, reasons, days)."""
-    entered = aliased(DossierEvent)
-    entered_at = (
-        select(func.max(entered.at))
-        .where(
-            entered.dossier_id == DossierEvent.dossier_id,
-            entered.kind.in_(INTO_ORIENTED),
-            entered.id < DossierEvent.id,
-        )
-        .scalar_subquery()
-    )
     return select(
         DossierEvent.dossier_id,
         DossierEvent.kind,
@@ -52,7 +40,10 @@ def live_steps() -> Select[tuple[object, ...]]:
         DossierEvent.archive_reason,
         DossierEvent.decline_reason,
         case(
-            (DossierEvent.kind == K.TAKEN_IN_CHARGE.value, days_between(entered_at, DossierEvent.at)),
+            (
+                DossierEvent.kind == K.TAKEN_IN_CHARGE.value,
+                days_between(DossierEvent.previous_since, DossierEvent.at),
+            ),
             else_=None,
         ).label("days"),
     )
@@ -68,17 +59,21 @@ def _steps(start: datetime, end: datetime) -> CTE:
         AnonymousStep.decline_reason,
         AnonymousStep.days_to_take_in_charge.label("days"),
     ).where(AnonymousStep.month >= start, AnonymousStep.month < end)
-    return union_all(
-        select(
-            live.c.kind,
-            live.c.from_structure_id,
-            live.c.to_structure_id,
-            live.c.archive_reason,
-            live.c.decline_reason,
-            live.c.days,
-        ),
-        purged,
-    ).cte("steps")
+    return (
+        union_all(
+            select(
+                live.c.kind,
+                live.c.from_structure_id,
+                live.c.to_structure_id,
+                live.c.archive_reason,
+                live.c.decline_reason,
+                live.c.days,
+            ),
+            purged,
+        )
+        .cte("steps")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 @dataclass
@@ -121,6 +116,7 @@ _NETWORK = {
     K.CLAIMED: "claimed",
 }
 # Per structure: steps counted where the dossier arrived (to) or where it left from (from).
+_NETWORK_BY_NAME = {k.value: name for k, name in _NETWORK.items()}
 _ARRIVED = {
     K.ORIENTED: "oriented",
     K.REORIENTED: "oriented",
@@ -130,29 +126,49 @@ _ARRIVED = {
 _LEFT = {K.REORIENTED: "reoriented_away", K.DECLINED: "declined", K.EXPIRED: "expired"}
 
 
-def _medians(session: Session, steps: CTE, by_structure: bool) -> dict[int | None, float]:
+def _row(
+    section: str,
+    label: Any = None,
+    a: Any = None,
+    b: Any = None,
+    n: Any = None,
+    m: Any = None,
+) -> list[Any]:
+    """One shape for every section of the answer: (section, label, a, b, n, m), typed NULLs elsewhere."""
+    return [
+        literal(section, String).label("section"),
+        (label if label is not None else cast(None, String)).label("label"),
+        (a if a is not None else cast(None, Integer)).label("a"),
+        (b if b is not None else cast(None, Integer)).label("b"),
+        (n if n is not None else cast(None, Integer)).label("n"),
+        (m if m is not None else cast(None, Float)).label("m"),
+    ]
+
+
+def _median(steps: CTE, by_structure: bool) -> Select[Any]:
     """Median days to take in charge, per structure or over the network, with window functions only
     (SQLite has no percentile function): the middle row, or the mean of the two middle rows."""
-    group = steps.c.to_structure_id if by_structure else literal(None)
+    group = steps.c.to_structure_id if by_structure else literal(0)
     taken = (
         select(
             group.label("g"),
             steps.c.days,
             func.row_number().over(partition_by=group, order_by=steps.c.days).label("rn"),
-            func.count().over(partition_by=group).label("n"),
+            func.count().over(partition_by=group).label("total"),
         )
         .where(steps.c.kind == K.TAKEN_IN_CHARGE.value, steps.c.days.is_not(None))
         .subquery()
     )
-    stmt = (
-        select(taken.c.g, func.avg(taken.c.days))
-        .where(taken.c.rn.in_([(taken.c.n + 1) // 2, (taken.c.n + 2) // 2]))
+    return (
+        select(*_row("median_structure" if by_structure else "median", a=taken.c.g, m=func.avg(taken.c.days)))
+        .where(taken.c.rn.in_([(taken.c.total + 1) // 2, (taken.c.total + 2) // 2]))
         .group_by(taken.c.g)
     )
-    return {g: round(float(m), MEDIAN_DIGITS) for g, m in session.execute(stmt)}
 
 
 def statistics(session: Session, actor: Actor | None, start: datetime, end: datetime) -> NetworkFigures:
+    """Every figure in one statement: the period's steps are read once (a materialised CTE) and each
+    section of the answer is one GROUP BY over them."""
     actor = require_actor(actor)
     if not actor.is_coordinator:
         raise NotAllowed("Les statistiques du réseau sont réservées à la coordination.")
@@ -164,67 +180,76 @@ def statistics(session: Session, actor: Actor | None, start: datetime, end: date
     if end <= start:
         raise InvalidInput("to", "to : attendu une date postérieure à « from » (période [from, to))")
     steps = _steps(start, end)
+    count = func.count()
+
+    # Per structure, each step is named in SQL by the measure it counts for: where it arrived, or left from.
+    arrived = select(
+        steps.c.to_structure_id.label("s"),
+        case({k.value: m for k, m in _ARRIVED.items()}, value=steps.c.kind).label("measure"),
+    ).where(steps.c.kind.in_([k.value for k in _ARRIVED]), steps.c.to_structure_id.is_not(None))
+    left = select(
+        steps.c.from_structure_id.label("s"),
+        case({k.value: m for k, m in _LEFT.items()}, value=steps.c.kind).label("measure"),
+    ).where(steps.c.kind.in_([k.value for k in _LEFT]), steps.c.from_structure_id.is_not(None))
+    sides = union_all(arrived, left).subquery()
+
+    def reasons(section: str, kind: DossierEventKind, column: str) -> Select[Any]:
+        col = steps.c[column]
+        return (
+            select(*_row(section, label=col, n=count))
+            .where(steps.c.kind == kind.value, col.is_not(None))
+            .group_by(col)
+        )
+
+    sections = union_all(
+        select(*_row("network", label=steps.c.kind, n=count)).group_by(steps.c.kind),
+        select(*_row("structure", label=sides.c.measure, a=sides.c.s, n=count)).group_by(
+            sides.c.s, sides.c.measure
+        ),
+        select(*_row("waiting", a=Dossier.structure_id, n=count))
+        .where(Dossier.status == DossierStatus.ORIENTED.value)
+        .group_by(Dossier.structure_id),
+        _median(steps, by_structure=False),
+        _median(steps, by_structure=True),
+        reasons("archive", K.ARCHIVED, "archive_reason"),
+        reasons("decline", K.DECLINED, "decline_reason"),
+        select(*_row("flow", a=steps.c.from_structure_id, b=steps.c.to_structure_id, n=count))
+        .where(
+            steps.c.kind == K.REORIENTED.value,
+            steps.c.from_structure_id.is_not(None),
+            steps.c.to_structure_id.is_not(None),
+        )
+        .group_by(steps.c.from_structure_id, steps.c.to_structure_id),
+    ).subquery()
+    # Most frequent first, then by name or id: reasons and flows come out in the order they are shown.
+    ordered = select(sections).order_by(
+        sections.c.section, sections.c.n.desc(), sections.c.label, sections.c.a, sections.c.b
+    )
 
     figures = NetworkFigures()
-    for kind, n in session.execute(select(steps.c.kind, func.count()).group_by(steps.c.kind)):
-        measure = _NETWORK.get(K(kind))
-        if measure:
-            setattr(figures, measure, n)
-
     per: dict[int, StructureFigures] = {}
 
     def of(structure_id: int) -> StructureFigures:
         return per.setdefault(structure_id, StructureFigures(structure_id))
 
-    # Each step is named by the measure it counts for, in SQL, and counted per (structure, measure).
-    arrived = select(
-        steps.c.to_structure_id.label("s"),
-        case({k.value: m for k, m in _ARRIVED.items()}, value=steps.c.kind).label("m"),
-    ).where(steps.c.kind.in_([k.value for k in _ARRIVED]), steps.c.to_structure_id.is_not(None))
-    left = select(
-        steps.c.from_structure_id.label("s"),
-        case({k.value: m for k, m in _LEFT.items()}, value=steps.c.kind).label("m"),
-    ).where(steps.c.kind.in_([k.value for k in _LEFT]), steps.c.from_structure_id.is_not(None))
-    sides = union_all(arrived, left).subquery()
-    for structure_id, measure, n in session.execute(
-        select(sides.c.s, sides.c.m, func.count()).group_by(sides.c.s, sides.c.m)
-    ):
-        setattr(of(structure_id), measure, n)
-
-    waiting = (
-        select(Dossier.structure_id, func.count())
-        .where(Dossier.status == DossierStatus.ORIENTED.value)
-        .group_by(Dossier.structure_id)
-    )
-    for structure_id, n in session.execute(waiting):
-        of(structure_id).waiting_now = n
-
-    figures.median_days_to_take_in_charge = _medians(session, steps, by_structure=False).get(None)
-    for structure_id, median in _medians(session, steps, by_structure=True).items():
-        if structure_id is not None:
-            of(structure_id).median_days_to_take_in_charge = median
-
-    def reasons(kind: DossierEventKind, column: str) -> list[tuple[str, int]]:
-        col = steps.c[column]
-        stmt = (
-            select(col, func.count().label("n"))
-            .where(steps.c.kind == kind.value, col.is_not(None))
-            .group_by(col)
-            .order_by(func.count().desc(), col)
-        )
-        return [(r, n) for r, n in session.execute(stmt)]
-
-    figures.archive_reasons = reasons(K.ARCHIVED, "archive_reason")
-    figures.decline_reasons = reasons(K.DECLINED, "decline_reason")
-    flows = (
-        select(steps.c.from_structure_id, steps.c.to_structure_id, func.count())
-        .where(
-            steps.c.kind == K.REORIENTED.value,
-            and_(steps.c.from_structure_id.is_not(None), steps.c.to_structure_id.is_not(None)),
-        )
-        .group_by(steps.c.from_structure_id, steps.c.to_structure_id)
-        .order_by(func.count().desc(), steps.c.from_structure_id, steps.c.to_structure_id)
-    )
-    figures.flows = [(a, b, n) for a, b, n in session.execute(flows)]
+    for section, label, a, b, n, m in session.execute(ordered):
+        match section:
+            case "network":
+                if label in _NETWORK_BY_NAME:
+                    setattr(figures, _NETWORK_BY_NAME[label], n)
+            case "structure":
+                setattr(of(a), label, n)
+            case "waiting":
+                of(a).waiting_now = n
+            case "median":
+                figures.median_days_to_take_in_charge = round(float(m), MEDIAN_DIGITS)
+            case "median_structure" if a is not None:
+                of(a).median_days_to_take_in_charge = round(float(m), MEDIAN_DIGITS)
+            case "archive":
+                figures.archive_reasons.append((label, n))
+            case "decline":
+                figures.decline_reasons.append((label, n))
+            case "flow":
+                figures.flows.append((a, b, n))
     figures.by_structure = [per[k] for k in sorted(per)]
     return figures

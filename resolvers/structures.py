@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
 from models import ServiceKind, ServiceOffering, Structure
-from models.errors import InvalidInput
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.nearby import kind_values
+from resolvers.pagination import ID, INSTANT, Page, checked_instant, decode_cursor, keyset_page, page_size
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]
             select(ServiceOffering.id)
             .where(
                 ServiceOffering.structure_id == Structure.id,
-                ServiceOffering.kind.in_([k.value for k in query.kinds]),
+                ServiceOffering.kind.in_(kind_values(query.kinds)),
             )
             .limit(1)
             .exists()
@@ -47,9 +47,7 @@ def _conditions(query: StructureQuery, dialect: str) -> list[ColumnElement[bool]
     if query.bbox is not None:
         conditions.append(within_bbox(Structure, query.bbox, dialect))
     if query.updated_since is not None:
-        if query.updated_since.tzinfo is None:
-            raise InvalidInput("filter.updatedSince", "updatedSince : date ISO 8601 avec fuseau attendue")
-        conditions.append(Structure.updated_at > query.updated_since)
+        conditions.append(Structure.updated_at > checked_instant(query.updated_since, "filter.updatedSince"))
     if query.operators_only:
         conditions.append(Structure.is_operator.is_(True))
     return conditions
@@ -72,46 +70,22 @@ def list_structures(
     stmt: Select[Structure] = select(Structure).where(*conditions)
     if after is not None:
         if by_update:
-            at_raw, last_id = decode_cursor(after, 2)
-            at = _parse_time(at_raw)
+            at, last_id = decode_cursor(after, (INSTANT, ID))
             stmt = stmt.where(
-                or_(
-                    Structure.updated_at > at,
-                    and_(Structure.updated_at == at, Structure.id > _parse_id(last_id)),
-                )
+                or_(Structure.updated_at > at, and_(Structure.updated_at == at, Structure.id > last_id))
             )
         else:
-            (last_id,) = decode_cursor(after, 1)
-            stmt = stmt.where(Structure.id > _parse_id(last_id))
+            (last_id,) = decode_cursor(after, (ID,))
+            stmt = stmt.where(Structure.id > last_id)
     order = (Structure.updated_at, Structure.id) if by_update else (Structure.id,)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    has_next = len(rows) > limit
-    rows = rows[:limit]
-    cursors = [
-        encode_cursor(r.updated_at.isoformat(), r.id) if by_update else encode_cursor(r.id) for r in rows
-    ]
     # Counting is most of the cost of a page on a large table: only when asked for.
     total = (
         session.scalar(select(func.count()).select_from(Structure).where(*conditions)) if with_total else None
     )
-    return Page(rows, cursors, has_next, total)
-
-
-def _parse_time(value: object) -> datetime:
-    try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
-    if at.tzinfo is None:
-        raise InvalidInput("after", "after : curseur invalide pour cette liste")
-    return at
-
-
-def _parse_id(value: object) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("after", "after : curseur invalide pour cette liste") from exc
+    if by_update:
+        return keyset_page(rows, limit, lambda r: (r.updated_at.isoformat(), r.id), total)
+    return keyset_page(rows, limit, lambda r: (r.id,), total)
 
 
 def structure_by_id(session: Session, pk: int) -> Structure | None:

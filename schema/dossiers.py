@@ -233,9 +233,7 @@ class DossierQuery:
         ]
         return DossierConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-            ),
+            page_info=PageInfo.of(page),
             total_count=page.total or 0,
         )
 

@@ -266,9 +266,7 @@ class MappingQuery:
         ]
         return StructureConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-            ),
+            page_info=PageInfo.of(page),
             total_count=page.total or 0,
         )
 
@@ -304,9 +302,7 @@ class MappingQuery:
         ]
         return NearbyOfferingConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
-            ),
+            page_info=PageInfo.of(page),
         )
 
     @strawberry.field(

@@ -4,6 +4,8 @@ from typing import Any
 
 import strawberry
 
+from resolvers.pagination import Page
+
 
 @strawberry.interface(description="An object with an opaque, stable id.")
 class Node:
@@ -14,6 +16,10 @@ class Node:
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None)
 
 
 def selects(info: strawberry.Info, name: str) -> bool:

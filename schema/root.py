@@ -25,6 +25,7 @@ from schema.dossiers import DossierMutation, DossierQuery
 from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingQuery
 from schema.operators import OperatorQuery
+from schema.request_checks import RequestChecks
 from schema.rules import OncePerDocument
 from schema.statistics import StatisticsQuery
 from schema.suggestions import SuggestionQuery
@@ -55,6 +56,7 @@ def build_schema(settings: Settings) -> Schema:
         validation_cache(settings.parser_cache_size, hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(list(rules)),
+        lambda: RequestChecks(settings),
         DomainErrors,
         mask_errors,
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -36,7 +37,10 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(user: str | None = None, password: str | None = None) -> Iterator[tuple[Mailbox, int]]:
+def smtp_server(
+    user: str | None = None, password: str | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[Mailbox, int]]:
+    """With ``tls``, the server offers STARTTLS and refuses mail and login before it."""
     box = Mailbox()
 
     def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -50,7 +54,9 @@ def smtp_server(user: str | None = None, password: str | None = None) -> Iterato
 
     options: dict[str, Any] = {}
     if user is not None:
-        options = {"authenticator": authenticator, "auth_require_tls": False}
+        options = {"authenticator": authenticator, "auth_require_tls": tls is not None}
+    if tls is not None:
+        options.update(tls_context=tls, require_starttls=True)
     with socket.socket() as probe:  # aiosmtpd needs a real port number to check that it started
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -126,13 +132,15 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_worker(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    """``aiguillage worker --once …`` as a process of its own."""
+def run_worker(
+    settings: Settings, *args: str, env: dict[str, str] | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``aiguillage worker --once …`` as a process of its own (``env``: more environment, verbatim)."""
     return subprocess.run(
         [sys.executable, "-m", "app.cli", "worker", "--once", *args],
         capture_output=True,
         text=True,
-        env=worker_env(settings, **extra),
+        env={**worker_env(settings, **extra), **(env or {})},
         check=False,
         timeout=120,
     )

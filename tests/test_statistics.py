@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.database import Database
-from models import Dossier, DossierEvent, DossierStatus
+from models import Dossier, DossierEvent, DossierStatus, utcnow
+from resolvers.ids import to_global_id
 from tests import factories
+from tests import operations as op
 from tests.conftest import GQL
 
 STATISTICS = """
@@ -33,7 +36,11 @@ def at(day: int, hour: int = 0, month: int = 11) -> datetime:
 
 
 def history(session: Session, dossier: Dossier, *steps: tuple[Any, ...]) -> None:
-    """Events as (kind, at, from, to[, reason]); ARCHIVED takes an archive reason, DECLINED a decline one."""
+    """Events as (kind, at, from, to[, reason]); ARCHIVED takes an archive reason, DECLINED a decline one.
+
+    ``previous_since`` is what a transition records: when the status it ends began (a reminder changes none).
+    """
+    since = None
     for kind, when, source, target, *reason in steps:
         session.add(
             DossierEvent(
@@ -45,8 +52,11 @@ def history(session: Session, dossier: Dossier, *steps: tuple[Any, ...]) -> None
                 to_structure_id=target,
                 archive_reason=reason[0] if reason and kind == "ARCHIVED" else None,
                 decline_reason=reason[0] if reason and kind == "DECLINED" else None,
+                previous_since=since,
             )
         )
+        if kind != "REMINDED":
+            since = when
     session.flush()
 
 
@@ -198,3 +208,31 @@ def test_a_period_must_go_forward(gql: GQL, tokens: dict[str, Any]) -> None:
     body = gql(STATISTICS, {"from": NOVEMBER["to"], "to": NOVEMBER["from"]}, token=tokens["coordinator"])
     error = body["errors"][0]
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "to"} and "from" in error["message"]
+
+
+def test_a_taking_in_charge_through_the_api_counts_the_days_it_waited(gql: GQL, db: Database) -> None:
+    with db.write() as session:
+        home = factories.structure(session, "A", operator=True)
+        coordinator, operator = factories.operator(session, None, "Coord"), factories.operator(session, home)
+    created = gql.data(
+        op.ORIENT,
+        {
+            "input": {
+                "carnetNumber": "321abc",
+                "lastName": "Durand",
+                "toStructureId": to_global_id("Structure", home.id),
+            }
+        },
+        token=coordinator,
+    )
+    dossier_id = created["orientBeneficiary"]["dossier"]["id"]
+    with db.write() as session:  # as if it had been oriented three days ago
+        session.execute(update(Dossier).values(status_since=utcnow() - timedelta(days=3)))
+    assert (
+        gql.data(op.TAKE, {"id": dossier_id}, token=operator)["takeInCharge"]["__typename"]
+        == "DossierPayload"
+    )
+    now = utcnow()
+    period = {"from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(days=1)).isoformat()}
+    stats = gql.data(STATISTICS, period, token=coordinator)["statistics"]
+    assert (stats["oriented"], stats["takenInCharge"], stats["medianDaysToTakeInCharge"]) == (1, 1, 3.0)

@@ -55,6 +55,7 @@ from batch.sessions import Sessions
 from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
+from models.spreadsheet import starts_like_formula
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000
@@ -274,6 +275,28 @@ def _not_newer(row: Structure, place: Place) -> bool:
     return incoming is None or incoming <= stored
 
 
+# The text columns a person reads, by the standard's names (what the warning names).
+_READ_AS_TEXT = {
+    "name": "nom",
+    "street": "adresse",
+    "address_complement": "complement_adresse",
+    "city": "commune",
+    "opening_hours": "horaires",
+    "summary": "presentation_resume",
+    "description": "presentation_detail",
+}
+
+
+def _formula_warnings(place: Place) -> list[str]:
+    """Text a spreadsheet would run as a formula: kept as published, neutralised by the CSV export."""
+    return [
+        f"{label} « {value[:40]} » commence comme une formule de tableur : gardé tel quel, "
+        "précédé d'une apostrophe dans l'export CSV"
+        for column, label in _READ_AS_TEXT.items()
+        if isinstance(value := place.columns.get(column), str) and starts_like_formula(value)
+    ]
+
+
 def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
     """The file's places, refused rows and duplicates reported."""
     read = READERS[parsed.format]
@@ -300,7 +323,7 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
             )
             continue
         first_seen[key] = record.row
-        for warning in place.warnings:
+        for warning in [*place.warnings, *_formula_warnings(place)]:
             report.warn(record.row, place.source_id, warning)
         places.append(place)
     return places

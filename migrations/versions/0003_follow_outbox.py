@@ -1,7 +1,7 @@
 """The notification outbox and partners' webhooks.
 
 Revision ID: 0003_follow_outbox
-Revises: 0002_stats
+Revises: 0003_stats
 Create Date: 2026-11-28
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision: str = "0003_follow_outbox"
-down_revision: str | None = "0002_stats"
+down_revision: str | None = "0003_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
