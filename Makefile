@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aiguillage_test
 export AIGUILLAGE_TEST_POSTGRES_URL ?= $(shell tools/postgis-test-url $(PG_TEST_URL))
 
-.PHONY: demo test system venv web lint schema bench screenshots clean
+.PHONY: demo test system venv web lint schema bench bench-pages screenshots clean
 
 # System packages: SpatiaLite for the embedded default; PostGIS for the production backend's tests;
 # Node/npm for the pages' front-end packages; Debian's Chromium for the browser tests (never a downloaded one).
@@ -49,6 +49,10 @@ lint: venv
 # Generates the bench databases on first use (PostGIS at 127.0.0.1, SpatiaLite under var/), then measures.
 bench: venv web
 	PYTHONPATH=. $(PY) -m bench.all --reuse
+
+# Page weight and time to the first markers of the web pages (the demo territory, headless Chromium).
+bench-pages: venv web
+	PYTHONPATH=. $(PY) -m bench.pages
 
 # PNGs of the map, the console's tabs and the reorient dialog, shown in the README.
 screenshots: venv web

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.database import Database
+from batch.imports.communes import write_search_keys
 from geo.points import set_point
 from models import (
     ArchiveReason,
@@ -196,6 +197,8 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
             set_point(commune, lat, lon)
             session.add(commune)
             session.flush()
+            # The same search index as imported communes, so that the map completes the demo's names.
+            write_search_keys(session, [{"code": code, "name": name}])
         if session.get(PostalCode, (postal, code)) is None:
             session.add(PostalCode(postal_code=postal, commune_code=code))
     return by_code

@@ -22,13 +22,15 @@ from starlette.routing import Route
 
 from app.context import Services
 from app.database import Database
-from app.http import cacheable_body, conditional_get, etag_of
+from app.http import cache_headers, conditional_get, etag_of, if_none_match
 from geo.bbox import BBox
+from geo.clusters import MAX_ZOOM
 from models import ServiceKind
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
-from resolvers import export
+from resolvers import export, geojson
 from resolvers.pagination import utc_instant
+from resolvers.structures import StructureQuery
 
 log = logging.getLogger("aiguillage.exports")
 
@@ -88,6 +90,21 @@ def parse_flag(raw: str | None, field: str) -> bool:
     if value in FALSE:
         return False
     raise InvalidInput(field, f"{field} : attendu true ou false, reçu « {raw} »")
+
+
+def parse_zoom(raw: str | None, field: str = "zoom") -> int | None:
+    """The map's zoom level (0 to MAX_ZOOM), or None when absent."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        zoom = int(raw.strip())
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise InvalidInput(
+            field, f"{field} : attendu un niveau de zoom entier de 0 à {MAX_ZOOM}, reçu « {raw} »"
+        )
+    return zoom
 
 
 def parse_since(raw: str | None, field: str = "updated_since") -> datetime | None:
@@ -161,21 +178,29 @@ def geo_routes(services: Services) -> list[Route]:
                     "bbox",
                     "bbox : paramètre obligatoire, attendu « west,south,east,north » en degrés décimaux",
                 )
-            bbox = BBox.parse(raw_bbox)
-            kinds = parse_kinds(params.get("kinds"))
-            operators_only = parse_flag(params.get("operators_only"), "operators_only")
+            query = StructureQuery(
+                bbox=BBox.parse(raw_bbox),
+                kinds=parse_kinds(params.get("kinds")) or None,
+                operators_only=parse_flag(params.get("operators_only"), "operators_only"),
+            )
+            zoom = parse_zoom(params.get("zoom"))
+            cap = settings.geojson_max_features
 
-            def run() -> dict[str, Any]:
+            def run() -> tuple[str, bytes | None]:
                 with services.db.read() as session:
-                    return export.structures_geojson(
-                        session, bbox, kinds, operators_only, settings.geojson_max_features
-                    )
+                    etag = geojson.validator(geojson.data_version(session), query, zoom, cap)
+                    if if_none_match(request, etag):
+                        return etag, None
+                    return etag, geojson.structures_geojson(session, query, cap, zoom)
 
-            collection = await run_in_threadpool(run)
+            etag, body = await run_in_threadpool(run)
         except DomainError as error:
             return error_response(error)
-        response = JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
-        return cacheable_body(request, response, settings.public_max_age_seconds)
+        # The validator comes from the data version, not from the body: a 304 never builds the answer.
+        headers = cache_headers(etag, settings.public_max_age_seconds)
+        if body is None:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=headers)
 
     async def lieux_csv(request: Request) -> Response:
         try:

@@ -80,6 +80,21 @@ def measure(call: Callable[[int], object], count: int, warmup: int) -> dict[str,
     return percentiles(samples)
 
 
+def interleaved(calls: dict[str, Callable[[int], object]], rounds: int, warmup: int) -> dict[str, Any]:
+    """Every call once per round, in an order rotated from round to round, so that on a shared machine each
+    variant sees the same load; p50 and p99 of the rounds."""
+    names = list(calls)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(warmup + rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            started = time.perf_counter()
+            calls[name](r)
+            if r >= warmup:
+                samples[name].append(time.perf_counter() - started)
+    return {name: percentiles(samples[name]) for name in names}
+
+
 def origins(count: int, seed: int = 7) -> list[tuple[float, float]]:
     """Real places, in a fixed random order: the same points at every scale and on every backend."""
     places = real_places()
@@ -88,14 +103,27 @@ def origins(count: int, seed: int = 7) -> list[tuple[float, float]]:
 
 
 class Server:
-    def __init__(self, url: str, port: int, app: str = "app.asgi:app_from_env") -> None:
+    """``uvicorn --factory <app>`` on the database, production settings; ``root`` is the code to serve (another
+    checkout for a before/after comparison), ``env`` extra settings (a Redis URL for several workers)."""
+
+    def __init__(
+        self,
+        url: str,
+        port: int,
+        app: str = "app.asgi:app_from_env",
+        *,
+        root: Path | None = None,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")},
             "AIGUILLAGE_DATABASE_URL": url,
             "AIGUILLAGE_ENVIRONMENT": "production",
             "AIGUILLAGE_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
-        root = Path(__file__).resolve().parents[1]
+        root = root or Path(__file__).resolve().parents[1]
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [
@@ -109,7 +137,7 @@ class Server:
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                str(workers),
                 "--log-level",
                 "warning",
                 "--no-access-log",

@@ -11,7 +11,7 @@ from models.enums import (
     Role,
     ServiceKind,
 )
-from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure
+from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure, map_state
 from models.standard import SERVICE_LABELS
 from models.statistics import AnonymousDossier, AnonymousStep
 
@@ -38,5 +38,6 @@ __all__ = [
     "Structure",
     "UTCDateTime",
     "Webhook",
+    "map_state",
     "utcnow",
 ]

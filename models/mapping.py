@@ -14,13 +14,17 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Column,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -175,3 +179,15 @@ class ServiceOffering(Base):
     location: Mapped[Any] = point_column()
 
     structure: Mapped[Structure] = relationship(back_populates="offerings")
+
+
+# One row, kept by database triggers (migrations/versions/0004_perf.py): ``version`` changes with every write
+# to structures or offerings, ``structures`` is their exact count. Outside Base.metadata on purpose: it is
+# not data that anything may empty or rewrite, and a version that went back could validate a stale map.
+map_state = Table(
+    "map_state",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("structures", BigInteger, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""Exports of the public mapping: GeoJSON of a map viewport, and the national standard v1.0.2 as CSV rows.
+"""Export of the public mapping: the national standard v1.0.2 as CSV rows (the map's GeoJSON: resolvers.geojson).
 
 The CSV follows "Standard de données des lieux de médiation numérique" v1.0.2: its 32 columns in order,
 ``|`` between values, the services' labels verbatim, dates as YYYY-MM-DD. Values the standard constrains
@@ -25,14 +25,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.bbox import BBox
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
-from models.errors import TooManyFeatures
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
 from models.spreadsheet import neutralise_formula
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
-from resolvers.structures import StructureQuery, list_structures, offerings_by_structure_ids
+from resolvers.structures import offerings_by_structure_ids
 
 PIVOT_UNKNOWN = "00000000000000"
 SUMMARY_MAX = 280
@@ -224,48 +222,3 @@ def _fallbacks(session: Session, structures: Sequence[Structure]) -> Fallbacks:
     for code, postal_code in pairs:
         postal.setdefault(code, postal_code)
     return Fallbacks(names, postal)
-
-
-# ---------- GeoJSON ----------
-
-
-def structures_geojson(
-    session: Session, bbox: BBox, kinds: Sequence[ServiceKind] | None, operators_only: bool, max_features: int
-) -> dict[str, Any]:
-    """The structures inside the box as an RFC 7946 FeatureCollection, or TooManyFeatures past the cap."""
-    query = StructureQuery(kinds=kinds or None, bbox=bbox, operators_only=operators_only)
-    page = list_structures(session, query, None, None, max_features)
-    if page.has_next:
-        raise TooManyFeatures(page.total or 0, max_features)
-    offerings = offerings_by_structure_ids(session, [s.id for s in page.items])
-    features = [_feature(s, own) for s, own in zip(page.items, offerings, strict=True)]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _feature(s: Structure, offerings: Sequence[ServiceOffering]) -> dict[str, Any]:
-    kinds = {ServiceKind(o.kind) for o in offerings}
-    gid = to_global_id("Structure", s.id)
-    return {
-        "type": "Feature",
-        "id": gid,
-        # RFC 7946: longitude first.
-        "geometry": {"type": "Point", "coordinates": [s.longitude, s.latitude]},
-        "properties": {
-            "id": gid,
-            "name": s.name,
-            "isOperator": s.is_operator,
-            "kinds": [k.value for k in ServiceKind if k in kinds],
-            "labels": [k.label for k in ServiceKind if k in kinds],
-            "acceptsCarnet": any(o.accepts_carnet for o in offerings),
-            "address": {
-                "street": s.street,
-                "postalCode": s.postal_code,
-                "city": s.city,
-                "communeCode": s.commune_code,
-            },
-            "openingHours": s.opening_hours,
-            "phone": s.phone,
-            "website": s.website,
-            "updatedAt": s.updated_at.isoformat(),
-        },
-    }

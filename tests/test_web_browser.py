@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -407,3 +408,75 @@ def test_console_holds_at_375_pixels(phone: Tab) -> None:
     no_horizontal_scroll(phone)
     phone.accessible("dialog[open]")
     phone.clean()
+
+
+def test_an_operator_declines_and_the_coordinator_reorients_from_a_reorienter(tab: Tab) -> None:
+    page = tab.page
+    sign_in(tab, "demo-soleil")
+    open_dossier(tab, "Orientation", "MARTIN-DUBREUIL")
+    page.get_by_role("button", name="Je refuse cette orientation").click()
+    dialog = page.locator("dialog[open]")
+    tab.accessible("dialog[open]")
+    dialog.get_by_role("button", name="Refuser l'orientation").click()
+    expect(dialog.locator(".fr-error-text:visible")).to_contain_text("Choisissez un motif")
+    dialog.get_by_label("Plus de place pour le moment").check(force=True)
+    dialog.get_by_role("button", name="Refuser l'orientation").click()
+    expect(page.locator("#notice")).to_contain_text("renvoyé à la coordination")
+    expect(page.get_by_role("tab")).to_have_text(
+        ["+ Bénéficiaire", "Orientation (0)", "Prise en charge (6)", "Archives (1)"]
+    )
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    sign_in(tab, "demo-coordination")
+    expect(page.get_by_role("tab", name=re.compile(r"^À réorienter \(1\)$"))).to_be_visible()
+    open_dossier(tab, "À réorienter", "MARTIN-DUBREUIL")
+    expect(page.locator(".dossier-facts")).to_contain_text("Plus de place pour le moment")
+    expect(page.locator(".history")).to_contain_text("Refusé par la structure")
+    tab.accessible()
+    page.get_by_role("button", name="Je le.a réoriente vers une autre structure opératrice").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator(".fr-radio-group").first).to_be_visible()
+    dialog.locator(".fr-radio-group label").first.click()
+    dialog.get_by_role("button", name="Réorienter").click()
+    expect(page.locator("#notice")).to_contain_text("est réorienté vers")
+    expect(page.get_by_role("tab", name=re.compile(r"^À réorienter \(0\)$"))).to_be_visible()
+    tab.clean()
+
+
+def test_commune_search_completes_names(tab: Tab) -> None:
+    page = tab.page
+    tab.goto("/")
+    page.get_by_label("Commune ou code postal").fill("soya")
+    expect(page.locator("#place-suggestions option[value='Soyaux (16800)']")).to_have_count(1)
+    page.get_by_label("Commune ou code postal").fill("Soyaux (16800)")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#results-summary")).to_contain_text("du plus proche au plus loin")
+    assert result_names(tab)[0] in {
+        "Médiathèque des Remparts",
+        "Centre social des Tilleuls",
+        "Ressourcerie Octet Vert",
+        "Épicerie solidaire et numérique",
+    }
+    page.get_by_label("Commune ou code postal").fill("Xyzzyville")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#place-error")).to_contain_text("Commune inconnue")
+    tab.clean()
+
+
+def test_coordinator_statistics_page(tab: Tab) -> None:
+    page = tab.page
+    sign_in(tab, "demo-coordination")
+    page.get_by_role("tab", name="Statistiques").click()
+    expect(page.get_by_role("heading", name="Statistiques du réseau")).to_be_visible()
+    table = page.locator("table.dossiers")
+    expect(table).to_contain_text("Espace numérique du Soleil")
+    expect(page.locator(".stat-totals")).to_contain_text("Orientés")
+    tab.accessible()
+    page.get_by_label("Période").select_option(label="12 derniers mois")
+    expect(page.locator("table.dossiers caption")).to_contain_text("12 derniers mois")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le tableau (CSV)").click()
+    csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[0].startswith('"Structure";"Orientés"')
+    assert "Espace numérique du Soleil" in csv
+    tab.clean()

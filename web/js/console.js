@@ -5,8 +5,8 @@ import { ApiError, baseMap, fill, graphql, h, km, loadConfig, pin } from "./api.
 const TOKEN_KEY = "aiguillage.token";
 const PAGE = 20;
 const SUGGESTION_RADII = [30, 100];
-const STATUSES = ["ORIENTED", "TAKEN_IN_CHARGE", "ARCHIVED"];
-const COUNT_FIELD = { ORIENTED: "oriented", TAKEN_IN_CHARGE: "takenInCharge", ARCHIVED: "archived" };
+const STATUSES = ["ORIENTED", "TAKEN_IN_CHARGE", "ARCHIVED", "RETURNED"];
+const COUNT_FIELD = { ORIENTED: "oriented", TAKEN_IN_CHARGE: "takenInCharge", ARCHIVED: "archived", RETURNED: "returned" };
 
 const RESULT = `fragment Result on DossierResult {
   __typename
@@ -17,7 +17,7 @@ const RESULT = `fragment Result on DossierResult {
 }`;
 const Q = {
   me: `{ me { name role structure { id name } } }`,
-  counts: `{ dossierCounts { oriented takenInCharge archived } }`,
+  counts: `{ dossierCounts { oriented takenInCharge archived returned } }`,
   list: `query List($status: DossierStatus!, $search: String, $first: Int, $after: String) {
     dossiers(status: $status, search: $search, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
@@ -27,8 +27,8 @@ const Q = {
   }`,
   dossier: `query Dossier($id: ID!) {
     dossier(id: $id) { id carnetNumber status version needs orientedAt takenInChargeAt archivedAt archiveReason
-      beneficiary { lastName firstName communeCode } structure { id name }
-      history { kind at actor fromStructure { name } toStructure { name } archiveReason note } }
+      declineReason beneficiary { lastName firstName communeCode } structure { id name }
+      history { kind at actor fromStructure { name } toStructure { name } archiveReason declineReason note } }
   }`,
   suggestions: `query Suggest($id: ID!, $radius: Float!) {
     reorientationSuggestions(dossierId: $id, radiusKm: $radius, first: 5) {
@@ -40,10 +40,20 @@ const Q = {
   take: `mutation Take($id: ID!, $version: Int) { takeInCharge(dossierId: $id, expectedVersion: $version) { ...Result } } ${RESULT}`,
   reorient: `mutation Reorient($id: ID!, $to: ID!, $note: String, $version: Int) {
     reorientDossier(dossierId: $id, toStructureId: $to, note: $note, expectedVersion: $version) { ...Result } } ${RESULT}`,
+  decline: `mutation Decline($id: ID!, $reason: DeclineReason!, $note: String, $version: Int) {
+    declineDossier(dossierId: $id, reason: $reason, note: $note, expectedVersion: $version) { ...Result } } ${RESULT}`,
   archive: `mutation Archive($id: ID!, $reason: ArchiveReason!, $note: String, $version: Int) {
     archiveDossier(dossierId: $id, reason: $reason, note: $note, expectedVersion: $version) { ...Result } } ${RESULT}`,
   claim: `mutation Claim($name: String!, $carnet: String!) {
     claimDossier(beneficiaryLastName: $name, carnetNumber: $carnet) { ...Result } } ${RESULT}`,
+  statistics: `query Stats($from: DateTime!, $to: DateTime!) {
+    statistics(from: $from, to: $to) {
+      oriented takenInCharge reoriented archived declined expired claimed medianDaysToTakeInCharge
+      archiveReasons { reason count } declineReasons { reason count }
+      byStructure { structure { name } oriented takenInCharge reorientedAway archived declined expired waitingNow
+        medianDaysToTakeInCharge }
+    }
+  }`,
   orient: `mutation Orient($input: OrientBeneficiaryInput!) { orientBeneficiary(input: $input) { ...Result } } ${RESULT}`,
 };
 
@@ -129,11 +139,15 @@ async function enter() {
 
 function tabs() {
   const list = [{ id: "CLAIM", label: "+ Bénéficiaire" }];
-  for (const status of STATUSES) {
+  // « À réorienter » is the coordinators' queue of declined and expired dossiers.
+  for (const status of STATUSES.filter((s) => s !== "RETURNED" || me.role === "COORDINATOR")) {
     const n = counts ? ` (${counts[COUNT_FIELD[status]]})` : "";
     list.push({ id: status, label: `${config.tabs[status]}${n}` });
   }
-  if (me.role === "COORDINATOR") list.push({ id: "ORIENT", label: "Orienter un·e bénéficiaire" });
+  if (me.role === "COORDINATOR") {
+    list.push({ id: "ORIENT", label: "Orienter un·e bénéficiaire" });
+    list.push({ id: "STATS", label: "Statistiques" });
+  }
   return list;
 }
 
@@ -194,6 +208,7 @@ async function refresh() {
   else if (STATUSES.includes(view.tab)) await showList();
   else if (view.tab === "CLAIM") showClaimForm();
   else if (view.tab === "ORIENT") await showOrientForm();
+  else if (view.tab === "STATS") await showStatistics();
 }
 
 // ---- lists ----
@@ -209,8 +224,9 @@ async function showList(after = null, rows = null) {
     return;
   }
   const coordinator = me.role === "COORDINATOR";
-  const since = { ORIENTED: "orientedAt", TAKEN_IN_CHARGE: "takenInChargeAt", ARCHIVED: "archivedAt" }[status];
-  const sinceHeader = { ORIENTED: "En attente depuis", TAKEN_IN_CHARGE: "Pris en charge depuis", ARCHIVED: "Archivé le" }[status];
+  const since = { ORIENTED: "orientedAt", TAKEN_IN_CHARGE: "takenInChargeAt", ARCHIVED: "archivedAt", RETURNED: "orientedAt" }[status];
+  const sinceHeader = { ORIENTED: "En attente depuis", TAKEN_IN_CHARGE: "Pris en charge depuis", ARCHIVED: "Archivé le",
+    RETURNED: "Orienté depuis" }[status];
   const body = rows ?? h("tbody");
   for (const { node } of data.edges) {
     const waited = node[since] ?? node.orientedAt;
@@ -293,6 +309,10 @@ async function showDossier(id) {
     actions.push(h("li", {}, h("button", { type: "button", className: "fr-btn", "data-action": "take",
       onclick: () => takeDialog(dossier) }, "J'indique que le.a bénéficiaire est pris.e en charge")));
   }
+  if (dossier.status === "ORIENTED" && operatorHere) {
+    actions.push(h("li", {}, h("button", { type: "button", className: "fr-btn fr-btn--secondary", "data-action": "decline",
+      onclick: () => declineDialog(dossier) }, "Je refuse cette orientation")));
+  }
   if (active) {
     actions.push(h("li", {}, h("button", { type: "button", className: "fr-btn fr-btn--secondary", "data-action": "reorient",
       onclick: () => reorientDialog(dossier) }, "Je le.a réoriente vers une autre structure opératrice")));
@@ -312,7 +332,8 @@ async function showDossier(id) {
       h("dt", {}, "Orienté le"), h("dd", {}, `${date(dossier.orientedAt)} (${days(dossier.orientedAt)})`),
       dossier.takenInChargeAt ? [h("dt", {}, "Pris en charge le"), h("dd", {}, date(dossier.takenInChargeAt))] : null,
       dossier.archivedAt ? [h("dt", {}, "Archivé le"), h("dd", {}, date(dossier.archivedAt))] : null,
-      dossier.archiveReason ? [h("dt", {}, "Motif"), h("dd", {}, config.archiveReasons[dossier.archiveReason])] : null),
+      dossier.archiveReason ? [h("dt", {}, "Motif"), h("dd", {}, config.archiveReasons[dossier.archiveReason])] : null,
+      dossier.declineReason ? [h("dt", {}, "Motif du refus"), h("dd", {}, config.declineReasons[dossier.declineReason])] : null),
     actions.length ? h("ul", { className: "fr-btns-group fr-btns-group--inline-md dossier-actions" }, actions) : null,
     h("h4", { className: "fr-h6 fr-mt-4w" }, "Historique"),
     h("ol", { className: "history" },
@@ -320,6 +341,7 @@ async function showDossier(id) {
         h("strong", {}, config.events[e.kind] ?? e.kind), ` — ${dateTime(e.at)}`, e.actor ? ` — par ${e.actor}` : "",
         movement(e) ? [h("br"), movement(e)] : null,
         e.archiveReason ? [h("br"), `Motif : ${config.archiveReasons[e.archiveReason]}`] : null,
+        e.declineReason ? [h("br"), `Motif du refus : ${config.declineReasons[e.declineReason]}`] : null,
         e.note ? [h("br"), `Note : ${e.note}`] : null))),
   );
 }
@@ -495,6 +517,35 @@ function archiveDialog(dossier) {
   });
 }
 
+function declineDialog(dossier) {
+  openDialog({
+    title: "Je refuse cette orientation",
+    intro: `Le dossier de ${fullName(dossier.beneficiary)} quitte vos orientations et revient à la coordination, qui le réorientera. Pourquoi ?`,
+    fields: [
+      radios("decline-reason", "Motif du refus", Object.entries(config.declineReasons), "reason"),
+      input("decline-note", "Note pour la coordination (obligatoire pour « Autre motif »)", { multiline: true, field: "note", rows: 3 }),
+    ],
+    confirm: "Refuser l'orientation",
+    run: async (form) => {
+      const reason = form.querySelector("input[name=decline-reason]:checked")?.value;
+      if (!reason) {
+        setFieldError(form, "reason", "Choisissez un motif.");
+        return null;
+      }
+      const note = form.elements["decline-note"].value.trim() || null;
+      return (await api(Q.decline, { id: dossier.id, reason, note, version: dossier.version })).declineDossier;
+    },
+    after: async () => {
+      counts = (await api(Q.counts)).dossierCounts;
+      view.dossierId = null;
+      view.tab = "ORIENTED";
+      writeHash();
+      await refresh();
+      notice(`Le dossier de ${fullName(dossier.beneficiary)} est renvoyé à la coordination.`, "success");
+    },
+  });
+}
+
 async function reorientDialog(dossier) {
   let suggestions = [];
   let failure = null;
@@ -665,6 +716,94 @@ async function showOrientForm() {
     showError(form, result);
   });
   fill($("panel"), h("h3", { className: "fr-h5" }, "Orienter un·e bénéficiaire"), form);
+}
+
+// ---- statistics (coordinators) ----
+
+const PERIODS = { 30: "30 derniers jours", 90: "3 derniers mois", 365: "12 derniers mois" };
+const STAT_COLUMNS = [
+  ["oriented", "Orientés"], ["takenInCharge", "Pris en charge"], ["reorientedAway", "Réorientés ailleurs"],
+  ["archived", "Archivés"], ["declined", "Refusés"], ["expired", "Sans réponse"], ["waitingNow", "En attente"],
+  ["medianDaysToTakeInCharge", "Délai médian (jours)"],
+];
+const decimal = (v) => (v === null || v === undefined ? "—" : v.toLocaleString("fr-FR", { maximumFractionDigits: 1 }));
+
+/** Horizontal bars in SVG (no library): one per reason, its count written beside it. */
+function bars(title, rows, labels) {
+  if (!rows.length) return h("p", {}, `${title} : aucun sur la période.`);
+  const max = Math.max(...rows.map((r) => r.count));
+  const svgNS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNS, "svg");
+  const rowHeight = 44; // a label line, then its bar
+  svg.setAttribute("viewBox", `0 0 600 ${rows.length * rowHeight}`);
+  svg.setAttribute("class", "bars");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${title} : ${rows.map((r) => `${labels[r.reason] ?? r.reason} ${r.count}`).join(", ")}`);
+  rows.forEach((r, i) => {
+    const y = i * rowHeight;
+    const width = Math.max(2, (520 * r.count) / max);
+    const label = document.createElementNS(svgNS, "text");
+    label.setAttribute("x", "0");
+    label.setAttribute("y", String(y + 15));
+    label.textContent = labels[r.reason] ?? r.reason;
+    const bar = document.createElementNS(svgNS, "rect");
+    bar.setAttribute("x", "0");
+    bar.setAttribute("y", String(y + 22));
+    bar.setAttribute("height", "14");
+    bar.setAttribute("width", String(width));
+    bar.setAttribute("class", "bars__bar");
+    const value = document.createElementNS(svgNS, "text");
+    value.setAttribute("x", String(width + 6));
+    value.setAttribute("y", String(y + 34));
+    value.textContent = String(r.count);
+    svg.append(label, bar, value);
+  });
+  return h("figure", { className: "fr-my-2w" }, h("figcaption", { className: "fr-text--bold" }, title), svg);
+}
+
+function csvOf(rows) {
+  const cell = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  const header = ["Structure", ...STAT_COLUMNS.map(([, label]) => label)];
+  const lines = rows.map((r) => [r.structure.name, ...STAT_COLUMNS.map(([key]) => r[key] ?? "")]);
+  return [header, ...lines].map((line) => line.map(cell).join(";")).join("\r\n");
+}
+
+async function showStatistics(days = 30) {
+  const to = new Date();
+  const from = new Date(to.getTime() - days * 86_400_000);
+  let stats;
+  try {
+    stats = (await api(Q.statistics, { from: from.toISOString(), to: to.toISOString() })).statistics;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    fill($("panel"), h("p", { className: "notice notice--error" }, error.message));
+    return;
+  }
+  const period = h("select", { className: "fr-select", id: "period", onchange: (e) => showStatistics(Number(e.target.value)) },
+    Object.entries(PERIODS).map(([value, label]) => h("option", { value, selected: Number(value) === days }, label)));
+  const csv = new Blob(["\ufeff" + csvOf(stats.byStructure)], { type: "text/csv;charset=utf-8" });
+  const totals = [
+    ["Orientés", stats.oriented], ["Pris en charge", stats.takenInCharge], ["Réorientés", stats.reoriented],
+    ["Archivés", stats.archived], ["Refusés", stats.declined], ["Sans réponse", stats.expired],
+    ["Récupérés", stats.claimed], ["Délai médian de prise en charge (jours)", decimal(stats.medianDaysToTakeInCharge)],
+  ];
+  fill($("panel"),
+    h("h3", { className: "fr-h5" }, "Statistiques du réseau"),
+    h("div", { className: "fr-select-group period" }, h("label", { className: "fr-label", for: "period" }, "Période"), period),
+    h("ul", { className: "stat-totals" }, totals.map(([label, value]) => h("li", {}, h("strong", {}, String(value)), h("br"), label))),
+    bars("Motifs d'archivage", stats.archiveReasons, config.archiveReasons),
+    bars("Motifs de refus", stats.declineReasons, config.declineReasons),
+    h("div", { className: "table-wrap" },
+      h("table", { className: "dossiers" },
+        h("caption", {}, `Par structure, ${PERIODS[days]}`),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Structure"), STAT_COLUMNS.map(([, label]) => h("th", { scope: "col" }, label)))),
+        h("tbody", {}, stats.byStructure.map((r) => h("tr", {},
+          h("th", { scope: "row" }, r.structure.name),
+          STAT_COLUMNS.map(([key]) => h("td", {}, key === "medianDaysToTakeInCharge" ? decimal(r[key]) : String(r[key])))))))),
+    h("p", { className: "fr-mt-2w" },
+      h("a", { className: "fr-link fr-link--download", href: URL.createObjectURL(csv), download: `statistiques-${days}-jours.csv` },
+        "Télécharger le tableau (CSV)")),
+  );
 }
 
 // ---- start ----

@@ -8,6 +8,9 @@ const NEARBY = `query Nearby($near: PlaceInput!, $kinds: [ServiceKind!], $first:
       address { street postalCode city } location { latitude longitude } offerings { kind acceptsCarnet } } } }
   }
 }`;
+const COMMUNES = `query Communes($search: String!) {
+  communes(search: $search, first: 8) { code name postalCodes departmentCode }
+}`;
 const FRANCE = { lat: 46.6, lng: 2.4, z: 6 };
 const NEARBY_FIRST = 100;
 
@@ -20,6 +23,7 @@ const places = new Map(); // structure id -> place (from the search or from the 
 let nearby = null; // [{place, distanceKm}] nearest first, or null before any search
 let visibleIds = new Set();
 let viewportAbort = null;
+const communeCodes = new Map(); // a completion's text -> the commune's INSEE code
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,21 +105,57 @@ function fieldError(message) {
   $("place").setAttribute("aria-invalid", message ? "true" : "false");
 }
 
-function nearFromInput() {
+const communeLabel = (c) => `${c.name} (${c.postalCodes[0] ?? c.departmentCode})`;
+
+async function findCommunes(text) {
+  const communes = (await graphql(COMMUNES, { search: text })).communes;
+  for (const c of communes) communeCodes.set(communeLabel(c), c.code);
+  return communes;
+}
+
+let completing = null;
+function completeCommunes() {
+  clearTimeout(completing);
+  completing = setTimeout(async () => {
+    const text = $("place").value.trim();
+    if (text.length < 2 || /^\d{5}$/.test(text) || communeCodes.has(text)) return;
+    let communes;
+    try {
+      communes = await findCommunes(text);
+    } catch (error) {
+      if (error instanceof ApiError) return; // the search itself will say what is wrong
+      throw error;
+    }
+    fill($("place-suggestions"), communes.map((c) => h("option", { value: communeLabel(c) })));
+  }, 200);
+}
+
+/** A postal code as it is; a commune from its completion, or the best match of the name typed. */
+async function nearFromInput() {
   const text = state.q.trim();
   if (/^\d{5}$/.test(text)) return { postalCode: text };
-  const match = text.match(/\((\d[0-9AB]\d{3})\)$/);
-  if (match) return { communeCode: match[1] };
-  return null;
+  if (text.length < 2) return null;
+  if (!communeCodes.has(text)) {
+    const found = await findCommunes(text.replace(/\s*\([^)]*\)$/, ""));
+    if (found.length) communeCodes.set(text, found[0].code);
+  }
+  return communeCodes.has(text) ? { communeCode: communeCodes.get(text) } : null;
 }
 
 async function search({ fit = true } = {}) {
   let near;
   if (state.around) near = { point: { latitude: state.around[0], longitude: state.around[1] } };
   else {
-    near = nearFromInput();
+    try {
+      near = await nearFromInput();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      near = null;
+    }
     if (!near) {
-      fieldError("Indiquez un code postal à 5 chiffres, par exemple 16000.");
+      fieldError(state.q.trim()
+        ? `Commune inconnue : « ${state.q.trim()} ». Choisissez une commune proposée ou indiquez un code postal à 5 chiffres, par exemple 16000.`
+        : "Indiquez une commune ou un code postal à 5 chiffres, par exemple 16000.");
       $("place").focus();
       return;
     }
@@ -298,6 +338,7 @@ async function start() {
   map.on("movestart", () => { $("map").dataset.state = "moving"; });
   map.on("moveend", reloadViewport);
 
+  $("place").addEventListener("input", completeCommunes);
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.q = $("place").value.trim();

@@ -1,0 +1,215 @@
+"""GeoJSON of the public map's viewport: the places inside a box, or their clusters when there are too many.
+
+The map asks on every move, so this is a hot path: the places are read as tuples, one row each with its
+offerings' kinds aggregated in SQL, and the features are written straight as JSON text, without an ORM
+object, a dictionary or a list per place. The answer's bytes depend only on the data and on the query, so
+its validator (``ETag``) is derived from those two, not from the body: ``map_state.version`` (changed by the
+database on every write to places or offerings) and the normalised query. A repeated request is answered
+from the validator alone, one primary-key read. A filter that depends on the clock must therefore carry its
+time in the query (as ``openAt`` does), never read "now" while filtering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from geo.clusters import Grid, cell_keys, grid_for
+from models import ServiceKind, ServiceOffering, Structure, map_state
+from models.errors import TooManyFeatures
+from resolvers.ids import to_global_id
+from resolvers.structures import StructureQuery, _conditions, count_structures
+
+# Changes with the answer's shape, so that clients holding an older body do not get a 304 for it.
+ANSWER_FORMAT = "2"
+
+_string = json.encoder.encode_basestring  # the C encoder of json.dumps(ensure_ascii=False), for one string
+
+
+def normalised(query: StructureQuery) -> StructureQuery:
+    """The query with its kinds deduplicated and in the vocabulary's order: equal answers, equal keys."""
+    if not query.kinds:
+        return query
+    wanted = set(query.kinds)
+    return replace(query, kinds=tuple(k for k in ServiceKind if k in wanted))
+
+
+def data_version(session: Session) -> int:
+    """The map's data version; read it before the data, so that a write in between can only make it older."""
+    return int(session.execute(select(map_state.c.version).where(map_state.c.id == 1)).scalar_one())
+
+
+def validator(version: int, query: StructureQuery, zoom: int | None, max_features: int) -> str:
+    """A strong ETag: same data version, same normalised query, same settings ⇒ the same bytes."""
+    key = repr((ANSWER_FORMAT, normalised(query), zoom, max_features)).encode()
+    return f'"{version}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
+
+
+# Offering kinds of a structure, aggregated in SQL as "KIND" or "KIND+" (the offering accepts carnets).
+CARNET_MARK = "+"
+
+
+class _OfferingsFragments(dict[str | None, str]):
+    """``"kinds":[…],"labels":[…],"acceptsCarnet":…`` for each aggregated string, written once per distinct one."""
+
+    def __missing__(self, raw: str | None) -> str:
+        items = (raw or "").split(",")
+        present = {item.removesuffix(CARNET_MARK) for item in items}
+        kinds = [k for k in ServiceKind if k.value in present]
+        carnet = any(item.endswith(CARNET_MARK) for item in items)
+        text = (
+            f'"kinds":{json.dumps([k.value for k in kinds], ensure_ascii=False, separators=(",", ":"))},'
+            f'"labels":{json.dumps([k.label for k in kinds], ensure_ascii=False, separators=(",", ":"))},'
+            f'"acceptsCarnet":{"true" if carnet else "false"}'
+        )
+        self[raw] = text
+        return text
+
+
+def _places_statement(conditions: Sequence[Any], limit: int) -> Any:
+    # An alias: the filters' own subqueries on offerings (kinds) must correlate to the structure only.
+    o = aliased(ServiceOffering)
+    s = Structure
+    # A correlated subquery per place (an index lookup) rather than a join: no sort of the joined wide rows.
+    offerings = (
+        select(
+            func.aggregate_strings(o.kind + case((o.accepts_carnet.is_(True), CARNET_MARK), else_=""), ",")
+        )
+        .where(o.structure_id == s.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            s.id,
+            s.name,
+            s.is_operator,
+            s.street,
+            s.postal_code,
+            s.city,
+            s.commune_code,
+            s.latitude,
+            s.longitude,
+            s.opening_hours,
+            s.phone,
+            s.website,
+            s.updated_at,
+            offerings,
+        )
+        .where(*conditions)
+        .order_by(s.id)
+        .limit(limit)
+    )
+
+
+def _features(rows: Sequence[Any]) -> str:
+    offerings_of = _OfferingsFragments()
+    s = _string
+    null = "null"
+    parts = []
+    for (
+        pk,
+        name,
+        is_operator,
+        street,
+        postal_code,
+        city,
+        commune_code,
+        latitude,
+        longitude,
+        opening_hours,
+        phone,
+        website,
+        updated_at,
+        offerings,
+    ) in rows:
+        gid = to_global_id("Structure", pk)
+        parts.append(
+            # RFC 7946: longitude first. Keys in the order the README documents them.
+            f'{{"type":"Feature","id":"{gid}","geometry":{{"type":"Point","coordinates":[{longitude!r},'
+            f'{latitude!r}]}},"properties":{{"id":"{gid}","name":{s(name)},'
+            f'"isOperator":{"true" if is_operator else "false"},{offerings_of[offerings]},'
+            f'"address":{{"street":{null if street is None else s(street)},'
+            f'"postalCode":{null if postal_code is None else s(postal_code)},'
+            f'"city":{null if city is None else s(city)},'
+            f'"communeCode":{null if commune_code is None else s(commune_code)}}},'
+            f'"openingHours":{null if opening_hours is None else s(opening_hours)},'
+            f'"phone":{null if phone is None else s(phone)},"website":{null if website is None else s(website)},'
+            f'"updatedAt":"{updated_at.isoformat()}"}}}}'
+        )
+    return ",".join(parts)
+
+
+def _clusters(session: Session, conditions: Sequence[Any], grid: Grid) -> str:
+    column, row = cell_keys(Structure.latitude, Structure.longitude)
+    points = (
+        select(
+            column.label("cx"),
+            row.label("cy"),
+            Structure.id,
+            Structure.latitude,
+            Structure.longitude,
+            case((Structure.is_operator.is_(True), 1), else_=0).label("operator"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+    p = points.c
+    stmt = (
+        select(
+            p.cx,
+            p.cy,
+            func.count(),
+            func.sum(p.operator),
+            func.min(p.id),
+            func.avg(p.longitude),
+            func.avg(p.latitude),
+            func.min(p.longitude),
+            func.min(p.latitude),
+            func.max(p.longitude),
+            func.max(p.latitude),
+        )
+        .group_by(p.cx, p.cy)
+        .order_by(p.cx, p.cy)
+    )
+    parts = []
+    for cx, cy, count, operators, first_id, lon, lat, west, south, east, north in session.execute(
+        stmt, grid.params()
+    ):
+        lone = f',"id":"{to_global_id("Structure", first_id)}"' if count == 1 else ""
+        parts.append(
+            f'{{"type":"Feature","id":"{grid.zoom}/{int(cx)}/{int(cy)}","geometry":{{"type":"Point",'
+            f'"coordinates":[{float(lon)!r},{float(lat)!r}]}},"properties":{{"cluster":true,"count":{count},'
+            f'"operators":{int(operators or 0)},"bbox":[{west!r},{south!r},{east!r},{north!r}]{lone}}}}}'
+        )
+    return ",".join(parts)
+
+
+def structures_geojson(
+    session: Session, query: StructureQuery, max_features: int, zoom: int | None = None
+) -> bytes:
+    """The RFC 7946 FeatureCollection of the structures matching ``query`` (which has a bbox), as UTF-8.
+
+    At most ``max_features`` places; past that, without ``zoom``, TooManyFeatures (with how many matched);
+    with ``zoom``, the clusters of the places on the map's grid at that zoom (``geo.clusters``).
+    """
+    assert query.bbox is not None, "the map's GeoJSON is always for a box"
+    conditions = _conditions(query, session.get_bind().dialect.name)
+    rows = session.execute(_places_statement(conditions, max_features + 1)).all()
+    if len(rows) <= max_features:
+        head = '{"type":"FeatureCollection",' + ('"clustered":false,' if zoom is not None else "")
+        return (head + '"features":[' + _features(rows) + "]}").encode()
+    if zoom is None:
+        matched = count_structures(session, conditions)
+        raise TooManyFeatures(matched, max_features)
+    grid = grid_for(query.bbox, zoom)
+    return (
+        f'{{"type":"FeatureCollection","clustered":true,"zoom":{grid.zoom},"features":['
+        + _clusters(session, conditions, grid)
+        + "]}"
+    ).encode()
