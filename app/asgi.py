@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import time
@@ -229,4 +230,9 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 def app_from_env() -> Starlette:
     """Entry point for ``uvicorn --factory app.asgi:app_from_env`` (each worker builds its own app)."""
     logging.basicConfig(level=load_settings().log_level)
-    return create_app()
+    app = create_app()
+    # Everything built so far (schema, mappers, settings) lives as long as the process: out of the collector's
+    # sight, a full collection no longer walks it. Without this, the garbage of one large answer (a map
+    # viewport) triggered collections that cost the next requests several milliseconds each (BENCHMARKS.md).
+    gc.freeze()
+    return app

@@ -175,51 +175,65 @@ def _domain(fn: Callable[[], Any]) -> Any:
         raise CommandError(exc.message) from None
 
 
+def _pk(value: str, type_name: str, what: str) -> int:
+    """An id as typed by a person: the API's opaque id (``U3RydWN0dXJlOjEy``) or its number (``12``)."""
+    from resolvers.ids import id_or_number
+
+    return int(_domain(lambda: id_or_number(value, type_name, what)))
+
+
 def cmd_operator_create(args: argparse.Namespace, settings: Settings) -> None:
     from models import Role
     from resolvers.auth import create_operator
+    from resolvers.ids import to_global_id
 
+    structure_id = None if args.structure is None else _pk(args.structure, "Structure", "--structure")
     db = _migrated_db(settings)
     role = Role(args.role.upper())
 
     def run() -> tuple[int, str]:
         with db.write() as session:
-            operator, token = create_operator(session, args.name, role, args.structure, args.email)
+            operator, token = create_operator(session, args.name, role, structure_id, args.email)
             return operator.id, token
 
     operator_id, token = _domain(run)
-    print(f"operator {operator_id} created ({role.value.lower()}); its token is shown once, keep it safe:")
+    print(
+        f"operator {operator_id} (id {to_global_id('Operator', operator_id)}) created ({role.value.lower()}); "
+        "its token is shown once, keep it safe:"
+    )
     print(token)
 
 
 def cmd_operator_revoke(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.auth import revoke_operator
 
+    operator_id = _pk(args.operator_id, "Operator", "OPERATOR_ID")
     db = _migrated_db(settings)
 
     def run() -> None:
         with db.write() as session:
-            revoke_operator(session, args.operator_id)
+            revoke_operator(session, operator_id)
 
     _domain(run)
-    print(f"operator {args.operator_id} revoked: its token no longer works")
+    print(f"operator {operator_id} revoked: its token no longer works")
 
 
 def cmd_operator_notifications(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.auth import set_notifications
 
+    operator_id = _pk(args.operator_id, "Operator", "OPERATOR_ID")
     db = _migrated_db(settings)
 
     def run() -> str | None:
         with db.write() as session:
-            return set_notifications(session, args.operator_id, args.state == "on").email
+            return set_notifications(session, operator_id, args.state == "on").email
 
     email = _domain(run)
     if args.state == "on":
         where = f"to {email}" if email else "once it has an e-mail (operator create --email)"
-        print(f"operator {args.operator_id}: notifications on, sent {where}")
+        print(f"operator {operator_id}: notifications on, sent {where}")
     else:
-        print(f"operator {args.operator_id}: notifications off")
+        print(f"operator {operator_id}: notifications off")
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
@@ -269,11 +283,12 @@ def _webhook_events(value: str | None) -> list[str] | None:
 def cmd_webhook_add(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.webhooks import add_webhook
 
+    structure_id = None if args.structure is None else _pk(args.structure, "Structure", "--structure")
     db = _migrated_db(settings)
 
     def run() -> tuple[int, str]:
         with db.write() as session:
-            hook, secret = add_webhook(session, args.url, args.structure, _webhook_events(args.events))
+            hook, secret = add_webhook(session, args.url, structure_id, _webhook_events(args.events))
             return hook.id, secret
 
     hook_id, secret = _domain(run)
@@ -333,16 +348,17 @@ def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.auth import enroll_structure
     from resolvers.ids import to_global_id
 
+    structure_id = _pk(args.structure_id, "Structure", "ID")
     db = _migrated_db(settings)
 
     def run() -> str:
         with db.write() as session:
-            structure = enroll_structure(session, args.structure_id)
+            structure = enroll_structure(session, structure_id)
             return structure.name
 
     name = _domain(run)
     print(
-        f"structure {args.structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', args.structure_id)}"
+        f"structure {structure_id} ({name}) is a platform member; GraphQL id {to_global_id('Structure', structure_id)}"
     )
 
 
@@ -408,23 +424,29 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=["operator", "coordinator"])
     create.add_argument(
-        "--structure", type=int, metavar="ID", help="the structure's numeric id (operators only)"
+        "--structure",
+        metavar="ID",
+        help="the structure's id, as the API gives it or its number (operators only)",
     )
     create.add_argument("--email", help="where its notifications go (no beneficiary data is ever e-mailed)")
     create.set_defaults(fn=cmd_operator_create)
     notify = op.add_parser("notifications", help="turn an operator's e-mail notifications on or off")
-    notify.add_argument("operator_id", type=int, metavar="OPERATOR_ID")
+    notify.add_argument(
+        "operator_id", metavar="OPERATOR_ID", help="as the API gives it (me { id }) or its number"
+    )
     notify.add_argument("state", choices=["on", "off"])
     notify.set_defaults(fn=cmd_operator_notifications)
     revoke = op.add_parser("revoke", help="revoke an operator's token")
-    revoke.add_argument("operator_id", type=int, metavar="OPERATOR_ID")
+    revoke.add_argument(
+        "operator_id", metavar="OPERATOR_ID", help="as the API gives it (me { id }) or its number"
+    )
     revoke.set_defaults(fn=cmd_operator_revoke)
 
     st = sub.add_parser("structure", help="structures").add_subparsers(dest="st_command", required=True)
     enroll = st.add_parser(
         "enroll", help="make a structure a platform member (accepts carnets and orientations)"
     )
-    enroll.add_argument("structure_id", type=int, metavar="ID")
+    enroll.add_argument("structure_id", metavar="ID", help="as the API gives it or its number")
     enroll.set_defaults(fn=cmd_structure_enroll)
 
     work = sub.add_parser(
@@ -441,7 +463,9 @@ def parser() -> argparse.ArgumentParser:
     )
     add = hooks.add_parser("add", help="subscribe a URL; prints its signing secret once")
     add.add_argument("url", metavar="URL")
-    add.add_argument("--structure", type=int, metavar="ID", help="only events from or to this structure")
+    add.add_argument(
+        "--structure", metavar="ID", help="only events from or to this structure (its API id or number)"
+    )
     add.add_argument(
         "--events", metavar="TYPE,…", help="only these types, e.g. dossier.declined,dossier.expired"
     )

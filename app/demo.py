@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
 from batch.imports.communes import write_search_keys
@@ -32,6 +32,7 @@ from models import (
 )
 from models.mapping import department_of
 from models.notifications import Notification
+from models.sync import stamp_changes
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
 
@@ -168,24 +169,29 @@ PEOPLE = [
 
 
 def _clear(session: Session) -> None:
+    """Back to the demo's own dossiers: those of its beneficiaries and any held by its places go.
+
+    The places and operators are not deleted but updated in place (``_places``, ``_operators``): what the
+    demo's use left pointing at them (history events, other operators, statistics) keeps pointing at them,
+    and their ids stay the same from one reload to the next.
+    """
     carnets = [p[0] for p in PEOPLE]
-    ids = list(session.scalars(select(Dossier.id).where(Dossier.carnet_number.in_(carnets))))
-    operators = select(Operator.id).where(
-        Operator.token_hash.in_([hash_token(t) for _, t in TOKENS.values()])
-    )
-    session.execute(
-        delete(Notification).where(
-            or_(Notification.dossier_id.in_(ids), Notification.operator_id.in_(operators))
+    demo_places = select(Structure.id).where(Structure.source == SOURCE)
+    ids = list(
+        session.scalars(
+            select(Dossier.id).where(
+                or_(Dossier.carnet_number.in_(carnets), Dossier.structure_id.in_(demo_places))
+            )
         )
     )
+    session.execute(delete(Notification).where(Notification.dossier_id.in_(ids)))
     session.execute(delete(DossierEvent).where(DossierEvent.dossier_id.in_(ids)))
     session.execute(delete(Dossier).where(Dossier.id.in_(ids)))
-    session.execute(
-        delete(Operator).where(Operator.token_hash.in_([hash_token(t) for _, t in TOKENS.values()]))
-    )
-    structure_ids = list(session.scalars(select(Structure.id).where(Structure.source == SOURCE)))
-    session.execute(delete(ServiceOffering).where(ServiceOffering.structure_id.in_(structure_ids)))
-    session.execute(delete(Structure).where(Structure.id.in_(structure_ids)))
+
+
+def _assign(row: object, **values: object) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
@@ -206,12 +212,18 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
 
 def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]) -> list[Structure]:
     rng = random.Random(16)  # noqa: S311 - jitter for fictional places, not security
+    existing = {
+        row.source_id: row
+        for row in session.scalars(
+            select(Structure).where(Structure.source == SOURCE).options(selectinload(Structure.offerings))
+        )
+    }
     rows = []
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
-        row = Structure(
-            source=SOURCE,
-            source_id=f"demo-{n:02d}",
+        row = existing.get(f"demo-{n:02d}") or Structure(source=SOURCE, source_id=f"demo-{n:02d}")
+        _assign(
+            row,
             name=name,
             street=f"{n} rue de l'Exemple",
             postal_code=postal,
@@ -231,6 +243,9 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
                 "modalites_accompagnement": ["Dans un atelier collectif"],
             },
         )
+        if row.offerings:
+            row.offerings.clear()
+            session.flush()  # the old offerings go before the new ones (one offering per kind)
         located = not name.startswith("Lieu sans")
         point = (
             (lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.015, 0.015)) if located else (None, None)
@@ -256,14 +271,19 @@ def _operators(session: Session, members: list[Structure]) -> dict[object, Actor
     for key, (name, token) in TOKENS.items():
         structure_id = None if key == "coordinator" else members[int(key)].id  # type: ignore[call-overload]
         role = Role.COORDINATOR if structure_id is None else Role.OPERATOR
-        row = Operator(
+        digest = hash_token(token)
+        row = session.scalars(select(Operator).where(Operator.token_hash == digest)).one_or_none()
+        if row is None:
+            row = Operator(token_hash=digest)
+            session.add(row)
+        _assign(
+            row,
             name=name,
             role=role.value,
             structure_id=structure_id,
-            token_hash=hash_token(token),
+            revoked_at=None,
             email=f"{token}@aiguillage.example",
         )
-        session.add(row)
         session.flush()
         actors[key] = Actor(row.id, name, role, structure_id)
     return actors
@@ -345,4 +365,5 @@ def load(db: Database) -> list[tuple[str, str]]:
         members = [p for p in places if p.is_operator]
         actors = _operators(session, members)
         _dossiers(session, members, actors)
+        stamp_changes(session, [p.id for p in places])
     return [(name, token) for name, token in TOKENS.values()]

@@ -46,9 +46,29 @@ _BOX_MARGIN_DEG = 1e-7
 FIRST_REACH_KM = 5.0
 
 
+class OfferingRow(NamedTuple):
+    """The columns of an offering that the nearby answers read: a tuple, not an ORM entity (a hot path, where
+    loading entities cost more than the search itself)."""
+
+    id: int
+    structure_id: int
+    kind: str
+    fees: str | None
+    accepts_carnet: bool
+    latitude: float | None
+    longitude: float | None
+
+
+OFFERING_COLUMNS = tuple(getattr(ServiceOffering, name) for name in OfferingRow._fields)
+
+
 class Hit(NamedTuple):
-    offering: ServiceOffering
+    offering: OfferingRow
     distance_km: float
+
+
+def _hits(rows: Any) -> list[Hit]:
+    return [Hit(OfferingRow._make(row[:-1]), row[-1]) for row in rows]
 
 
 Box = tuple[float, float, float, float]
@@ -59,7 +79,8 @@ def check_radius(radius_km: float, max_radius_km: float, field: str = "radiusKm"
         raise InvalidInput(
             field,
             f"{field} : attendu un rayon en kilomètres, supérieur à 0 et au plus {max_radius_km:g}, "
-            f"reçu {radius_km:g}",
+            # Every digit received: "{:g}" would round 100.0000001 to "100", which reads as allowed.
+            f"reçu {radius_km!r}",
         )
     return radius_km
 
@@ -143,7 +164,7 @@ def _box_params(boxes: list[Box]) -> dict[str, float]:
 
 
 @functools.cache
-def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Select[ServiceOffering, float]:
+def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Select[Any]:
     distance = haversine_sql(dialect)
     conditions = [_in_boxes(dialect, boxes), distance <= _param("nb_reach")]
     if kinds:
@@ -154,7 +175,7 @@ def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Se
             or_(distance > last_distance, and_(distance == last_distance, ServiceOffering.id > last_id))
         )
     return (
-        select(ServiceOffering, distance)
+        select(*OFFERING_COLUMNS, distance)
         .where(*conditions)
         .order_by(distance, ServiceOffering.id)
         .limit(bindparam("nb_limit", type_=Integer))
@@ -189,7 +210,7 @@ def nearest_offerings(
         boxes = circle_boxes(latitude, longitude, reach)
         stmt = _nearest_statement(dialect, len(boxes), bool(kinds), after is not None)
         rows = session.execute(stmt, {**params, **_box_params(boxes), "nb_reach": reach})
-        hits = [Hit(row, d) for row, d in rows]
+        hits = _hits(rows)
         if len(hits) >= limit or reach >= radius_km:
             return hits
         # Too few rows in the circle: widen by the density seen (rows grow with the area), at least doubling.
@@ -210,9 +231,9 @@ def offerings_within(
     distance = haversine_sql(dialect)
     boxes = circle_boxes(latitude, longitude, radius_km)
     stmt = (
-        select(ServiceOffering, distance)
+        select(*OFFERING_COLUMNS, distance)
         .where(*where, _in_boxes(dialect, len(boxes)), distance <= _param("nb_reach"))
         .order_by(distance, ServiceOffering.id)
     )
     params = {**distance_params(latitude, longitude), **_box_params(boxes), "nb_reach": radius_km}
-    return [Hit(row, d) for row, d in session.execute(stmt, params)]
+    return _hits(session.execute(stmt, params))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Operator, Role, Structure, utcnow
 from models.errors import InvalidInput, NotFound
+from models.sync import stamp_changes
 
 TOKEN_PREFIX = "aig_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -118,5 +119,5 @@ def enroll_structure(session: Session, structure_id: int) -> Structure:
         structure.is_operator = True
         for offering in structure.offerings:
             offering.accepts_carnet = True
-        structure.updated_at = utcnow()
+        stamp_changes(session, [structure.id])
     return structure

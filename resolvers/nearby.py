@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from geo.nearby import check_radius, nearest_offerings
+from geo.nearby import OfferingRow, check_radius, nearest_offerings
 from models import ServiceKind, ServiceOffering
 from resolvers.pagination import DISTANCE, ID, Page, decode_cursor, keyset_page, page_size
 from resolvers.places import Place, resolve_place
@@ -16,7 +16,7 @@ from resolvers.places import Place, resolve_place
 
 @dataclass(frozen=True)
 class NearbyOffering:
-    offering: ServiceOffering
+    offering: OfferingRow
     distance_km: float
 
 

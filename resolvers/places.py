@@ -32,11 +32,18 @@ class Place:
 
 
 def check_point(latitude: float, longitude: float, field: str) -> tuple[float, float]:
+    if latitude == 0.0 and longitude == 0.0:
+        # In range, but what a device or a file sends when it has no position: never a place of ours.
+        raise InvalidInput(
+            field,
+            f"{field} : le point (0, 0) est celui des positions inconnues (golfe de Guinée) ; indiquez le "
+            "point recherché, un code commune ou un code postal",
+        )
     if not valid_point(latitude, longitude):
         raise InvalidInput(
             field,
             f"{field} : attendu une latitude entre -90 et 90 et une longitude entre -180 et 180 "
-            f"(degrés décimaux WGS84), reçu ({latitude}, {longitude})",
+            f"(degrés décimaux WGS84), reçu ({latitude!r}, {longitude!r})",
         )
     return latitude, longitude
 

@@ -24,6 +24,7 @@ from models.sql import days_between
 from models.statistics import AnonymousStep
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
+from resolvers.pagination import checked_instant
 
 K = DossierEventKind
 MEDIAN_DIGITS = 2
@@ -172,11 +173,9 @@ def statistics(session: Session, actor: Actor | None, start: datetime, end: date
     actor = require_actor(actor)
     if not actor.is_coordinator:
         raise NotAllowed("Les statistiques du réseau sont réservées à la coordination.")
-    for name, value in (("from", start), ("to", end)):
-        if value.tzinfo is None:
-            raise InvalidInput(
-                name, f"{name} : date ISO 8601 avec fuseau attendue (ex. 2026-01-01T00:00:00+01:00)"
-            )
+    # Brought to UTC here, as every date-time argument (resolvers/pagination.py): an offset that leaves the
+    # calendar in UTC is an input error, not an overflow in the driver.
+    start, end = checked_instant(start, "from"), checked_instant(end, "to")
     if end <= start:
         raise InvalidInput("to", "to : attendu une date postérieure à « from » (période [from, to))")
     steps = _steps(start, end)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.nearby import check_radius, offerings_within
+from geo.nearby import OfferingRow, check_radius, offerings_within
 from models import Commune, Dossier, ServiceKind, ServiceOffering, Structure
 from models.errors import InvalidInput, NotFound
 from resolvers.auth import Actor
@@ -134,7 +134,7 @@ def reorientation_suggestions(
         ServiceOffering.structure_id != dossier.structure_id,
         ServiceOffering.structure.has(Structure.is_operator.is_(True)),
     ]
-    by_structure: dict[int, list[tuple[ServiceOffering, float]]] = {}
+    by_structure: dict[int, list[tuple[OfferingRow, float]]] = {}
     for offering, distance in offerings_within(session, latitude, longitude, radius, where=where):
         by_structure.setdefault(offering.structure_id, []).append((offering, distance))
 

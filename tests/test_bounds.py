@@ -238,3 +238,13 @@ def test_tabs_and_line_breaks_are_text(gql: GQL, world: dict[str, Any]) -> None:
         world["op"],
     )["archiveDossier"]
     assert archived["__typename"] == "DossierPayload", archived
+
+
+@pytest.mark.parametrize("field", ["from", "to"])
+def test_statistics_dates_that_leave_the_calendar_are_input_errors(
+    gql: GQL, world: dict[str, Any], field: str
+) -> None:
+    dates = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
+    dates[field] = "0001-01-01T00:00:00+14:00" if field == "from" else "9999-12-31T23:59:59-14:00"
+    query = "query($from: DateTime!, $to: DateTime!) { statistics(from: $from, to: $to) { __typename } }"
+    assert_invalid(gql(query, dates, world["coord"]), field)

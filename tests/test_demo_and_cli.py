@@ -134,3 +134,99 @@ def test_db_upgrade_and_current(settings: Settings, db: Database, tmp_path: Any)
     upgraded = cli(fresh, "db", "upgrade")
     assert upgraded.returncode == 0 and "spatialite" in upgraded.stdout
     assert "current: 0" in cli(settings, "db", "current").stdout
+
+
+def test_demo_reloads_after_being_used(settings: Settings, db: Database, gql: GQL) -> None:
+    """The demo used as the README shows (orient, reorient, retrieve, an operator added by the CLI), then
+    `aiguillage demo --no-serve` again: the demo's tabs are back as they were, nothing else is lost."""
+    first = cli(settings, "demo", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    members = gql.data("{ structures(filter: {operatorsOnly: true}) { edges { node { id name } } } }")
+    by_name = {e["node"]["name"]: e["node"]["id"] for e in members["structures"]["edges"]}
+    soleil, remparts = by_name["Espace numérique du Soleil"], by_name["Médiathèque des Remparts"]
+    oriented = gql.data(
+        op.ORIENT,
+        {
+            "input": {
+                "carnetNumber": "123abc",
+                "lastName": "Durand",
+                "communeCode": "16015",
+                "needs": [],
+                "toStructureId": soleil,
+            }
+        },
+        token="demo-coordination",
+    )["orientBeneficiary"]
+    assert oriented["__typename"] == "DossierPayload", oriented
+    moved = gql.data(op.REORIENT, {"id": oriented["dossier"]["id"], "to": remparts}, token="demo-soleil")
+    assert moved["reorientDossier"]["__typename"] == "DossierPayload", moved
+    claimed = gql.data(op.CLAIM, {"name": "LEMOINE", "carnet": "314PQR"}, token="demo-soleil")["claimDossier"]
+    assert claimed["__typename"] == "DossierPayload", claimed
+    added = cli(
+        settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", remparts
+    )
+    assert added.returncode == 0, added.stderr
+    sam = added.stdout.strip().splitlines()[-1]
+
+    again = cli(settings, "demo", "--no-serve")
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    counts = gql.data(op.COUNTS, token="demo-soleil")["dossierCounts"]
+    assert (counts["oriented"], counts["takenInCharge"], counts["archived"]) == (1, 6, 1)
+    assert gql.data("{ me { name structure { name } } }", token=sam)["me"] == {
+        "name": "Sam",
+        "structure": {"name": "Médiathèque des Remparts"},
+    }
+    ids = gql.data("{ structures(filter: {operatorsOnly: true}) { edges { node { id name } } } }")
+    assert {e["node"]["name"]: e["node"]["id"] for e in ids["structures"]["edges"]} == by_name
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["99999999999999999999999", "2147483648", "-1", "abc", "U3RydWN0dXJlOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"],
+)
+def test_ids_out_of_range_or_malformed_are_one_line(settings: Settings, db: Database, value: str) -> None:
+    for args in (
+        ["operator", "create", "--name", "Sam", "--role", "operator", "--structure", value],
+        ["structure", "enroll", value],
+        ["operator", "revoke", value],
+    ):
+        run = cli(settings, *args)
+        assert run.returncode == 1, (args, run.stdout)
+        assert "Traceback" not in run.stderr
+        line = run.stderr.strip()
+        assert line.count("\n") == 0 and line.startswith("aiguillage: error: "), line
+        assert "identifiant" in line and "au plus 2147483647" in line, line
+
+
+def test_the_cli_takes_the_apis_opaque_ids(settings: Settings, db: Database, gql: GQL) -> None:
+    from resolvers.ids import to_global_id
+
+    with db.write() as session:
+        place = factories.structure(session, "Lieu à enrôler")
+        opaque = to_global_id("Structure", place.id)
+    enrolled = cli(settings, "structure", "enroll", opaque)
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert opaque in enrolled.stdout
+    created = cli(
+        settings, "operator", "create", "--name", "Sam", "--role", "operator", "--structure", opaque
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    me = gql.data("{ me { id structure { id } } }", token=token)["me"]
+    assert me["structure"]["id"] == opaque
+    # The operator's id as the API shows it (`me { id }`) revokes it, as its number does.
+    revoked = cli(settings, "operator", "revoke", me["id"])
+    assert revoked.returncode == 0, revoked.stderr
+    assert gql.data("{ me { name } }", token=token)["me"] is None
+    # An id of another type is refused by name.
+    wrong = cli(settings, "structure", "enroll", me["id"])
+    assert wrong.returncode == 1 and "identifiant de Structure invalide" in wrong.stderr
+
+
+def test_import_of_a_deeply_nested_json_is_one_line(settings: Settings, db: Database, tmp_path: Any) -> None:
+    path = tmp_path / "lieux.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    run = cli(settings, "import", "lieux", str(path))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "trop imbriqué" in run.stdout

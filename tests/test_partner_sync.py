@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -100,3 +102,102 @@ def test_updated_since_is_strict_and_needs_a_time_zone(gql: GQL, db: Database) -
     assert [e["node"]["name"] for e in page(gql, T0, 10, None)["edges"]] == ["Après"]
     body = gql(SYNC, {"since": "2024-01-01T08:00:00", "first": 10})
     assert body["errors"] and "fuseau" in body["errors"][0]["message"]
+
+
+def _places_file(path: Any, prefix: str, count: int) -> Any:
+    rows = [
+        {
+            "id": f"{prefix}{n}",
+            "nom": f"{prefix} {n}",
+            "commune": "Angoulême",
+            "code_postal": "16000",
+            "adresse": f"{n} rue des Tests",
+            "services": "Prendre en main un ordinateur",
+            "source": "test",
+            "date_maj": "2023-01-01",
+        }
+        for n in range(count)
+    ]
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _sync(gql: GQL, since: str) -> list[dict[str, Any]]:
+    """A partner's whole pull from ``since``: every page."""
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        current = gql.data(SYNC, {"since": since, "first": 100, "after": after})["structures"]
+        nodes += [e["node"] for e in current["edges"]]
+        if not current["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = current["pageInfo"]["endCursor"]
+
+
+def test_a_sync_during_a_long_import_misses_nothing(
+    gql: GQL, db: Database, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A long import is under way; a short one commits meanwhile and a partner syncs; the long one commits.
+
+    With the import stamped at its start, its rows were older than the partner's cursor (taken from the
+    short import): the next sync skipped them on PostGIS. Stamped at commit, the next sync has them all.
+    """
+    from batch.imports import import_lieux, lieux
+
+    long_file = _places_file(tmp_path / "long.json", "long", lieux.PROGRESS_EVERY + 10)
+    short_file = _places_file(tmp_path / "short.json", "short", 3)
+    with db.write() as session:
+        factories.structure(session, "Déjà là")
+    since = T0.isoformat()
+    first_pull = _sync(gql, since)
+    cursor = max(n["updatedAt"] for n in first_pull)
+
+    halfway, resume = threading.Event(), threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done == lieux.PROGRESS_EVERY and total == lieux.PROGRESS_EVERY + 10:
+            halfway.set()  # rows written, transaction open: the "long" part of a long import
+            assert resume.wait(30)
+
+    results: dict[str, Any] = {}
+    long_import = threading.Thread(
+        target=lambda: results.update(long=import_lieux(db, [long_file], progress=progress))
+    )
+    long_import.start()
+    assert halfway.wait(30)
+    short_import = threading.Thread(target=lambda: results.update(short=import_lieux(db, [short_file])))
+    short_import.start()
+    # On PostGIS the short import commits now (or waits for the stamping lock); SQLite serialises writers.
+    short_import.join(timeout=3)
+    seen = {n["name"] for n in first_pull}
+    during = _sync(gql, cursor)
+    seen |= {n["name"] for n in during}
+    if during:
+        cursor = max(n["updatedAt"] for n in during)
+    resume.set()
+    long_import.join(timeout=60)
+    short_import.join(timeout=60)
+    assert results["long"].ok and results["short"].ok
+    after = _sync(gql, cursor)
+    seen |= {n["name"] for n in after}
+
+    with db.read() as session:
+        everything = set(session.scalars(select(Structure.name)))
+    assert len(everything) == 1 + lieux.PROGRESS_EVERY + 10 + 3
+    assert everything - seen == set()
+
+
+def test_stamps_only_move_forward(db: Database) -> None:
+    """A clock behind the latest stamp still stamps later than it (by a microsecond)."""
+    from models.sync import stamp_changes
+
+    future = datetime.now(UTC) + timedelta(days=1)
+    with db.write() as session:
+        ahead = factories.structure(session, "En avance")
+        ahead.updated_at = future
+        other = factories.structure(session, "Autre")
+    with db.write() as session:
+        stamp = stamp_changes(session, [other.id])
+    assert stamp == future + timedelta(microseconds=1)
+    with db.read() as session:
+        assert session.scalar(select(Structure.updated_at).where(Structure.id == other.id)) == stamp

@@ -56,6 +56,7 @@ from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
 from models.spreadsheet import starts_like_formula
+from models.sync import stamp_changes
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000
@@ -167,10 +168,10 @@ def _point_columns(latitude: float | None, longitude: float | None) -> dict[str,
     return {"latitude": point.latitude, "longitude": point.longitude, "location": point.location}
 
 
-def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
+def _insert_new(session: Session, places: list[Place], now: datetime) -> list[int]:
     """New structures and their offerings, in two multi-row INSERTs rather than one statement per object."""
     if not places:
-        return
+        return []
     structures = [
         {
             "source": place.source,
@@ -204,6 +205,7 @@ def _insert_new(session: Session, places: list[Place], now: datetime) -> None:
     ]
     if offerings:
         session.execute(insert(ServiceOffering.metadata.tables[ServiceOffering.__tablename__]), offerings)
+    return list(ids.values())
 
 
 # Settled by ``locate`` from the communes table rather than published by the producer.
@@ -360,9 +362,10 @@ def _existing(session: Session, places: list[Place]) -> dict[tuple[str, str], St
 
 
 def _write(session: Session, places: list[Place], report: FileReport, cursor: _Cursor, tick: Any) -> None:
-    now = utcnow()
+    now = utcnow()  # provisional: stamp_changes gives the changed rows their commit-time stamp
     existing = _existing(session, places)
     pending: list[Place] = []
+    changed: list[int] = []
     for place in places:
         cursor.row = place.row
         row = existing.get((place.source, place.source_id))
@@ -376,20 +379,22 @@ def _write(session: Session, places: list[Place], report: FileReport, cursor: _C
         else:
             _update_structure(row, place)
             row.updated_at = now
+            changed.append(row.id)
             report.updated += 1
         cursor.done += 1
         if cursor.done % FLUSH_EVERY == 0:
             cursor.row = None
-            _insert_new(session, pending, now)
+            changed += _insert_new(session, pending, now)
             pending = []
             session.flush()
             cursor.flushed = cursor.done
         if cursor.done % PROGRESS_EVERY == 0:
             tick(cursor.done)
     cursor.row = None
-    _insert_new(session, pending, now)
+    changed += _insert_new(session, pending, now)
     session.flush()
     cursor.flushed = cursor.done
+    stamp_changes(session, changed)
 
 
 def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:

@@ -23,6 +23,15 @@ LIEUX_CORE = frozenset({"id", "nom", "commune", "code_postal", "adresse"})
 FRANCE_SERVICES_CORE = frozenset({"id_fs", "lib_fs", "code_postal", "insee_com"})
 
 
+# Longest first: the UTF-32 little-endian BOM begins with UTF-16's.
+UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
 class FileRefused(Exception):
     """The whole file cannot be imported; the message says why, in terms the producer understands."""
 
@@ -54,6 +63,20 @@ def decode(path: Path) -> tuple[str, str | None]:
         raw = path.read_bytes()
     except OSError as exc:
         raise FileRefused(f"lecture impossible : {exc.strerror or exc}") from None
+    for bom, codec in UNICODE_BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(codec), codec
+            except UnicodeDecodeError:
+                raise FileRefused(
+                    f"encodage {codec} annoncé (BOM) mais contenu illisible dans cet encodage"
+                ) from None
+    if b"\x00" in raw:
+        # UTF-8 and Windows-1252 text never holds NUL; UTF-16 or UTF-32 without a BOM is full of them.
+        raise FileRefused(
+            "encodage UTF-16 ou UTF-32 sans marque d'ordre des octets (BOM) : enregistrez le fichier en UTF-8 "
+            "(« CSV UTF-8 » dans un tableur)"
+        )
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -73,7 +96,8 @@ def read_csv(text: str) -> tuple[list[str], list[Record]]:
     """Header (lower-cased) and records; the delimiter (",", ";" or tab) is the most frequent in line 1."""
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quoted field still open at the end of the file (a file cut short) is an error, not a value.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [_header_key(name) for name in next(reader)]
     except StopIteration:
@@ -98,7 +122,17 @@ def read_csv(text: str) -> tuple[list[str], list[Record]]:
                 continue
             records.append(Record(row, dict(zip(header, values, strict=True))))
     except csv.Error as exc:
+        if str(exc) == "unexpected end of data":
+            raise FileRefused(
+                f"fichier tronqué : un champ entre guillemets n'est pas refermé à la fin du fichier "
+                f"(après l'enregistrement {len(records)}) ; rien n'est importé, envoyez le fichier entier"
+            ) from None
         raise FileRefused(f"CSV illisible après l'enregistrement {len(records)} : {exc}") from None
+    if records and records[-1].problem is not None and not text.endswith(("\n", "\r")):
+        raise FileRefused(
+            f"fichier tronqué : le dernier enregistrement ({records[-1].row}) est incomplet et le fichier ne "
+            "finit pas par un saut de ligne ; rien n'est importé, envoyez le fichier entier"
+        )
     return header, records
 
 
@@ -107,6 +141,11 @@ def read_json_array(text: str) -> list[Record]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileRefused(f"JSON invalide ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}") from None
+    except RecursionError:
+        raise FileRefused(
+            "JSON trop imbriqué : un tableau d'objets (un objet par lieu) est attendu, pas des tableaux "
+            "dans des tableaux"
+        ) from None
     if not isinstance(data, list):
         raise FileRefused(
             f"un tableau JSON d'objets est attendu, le fichier contient un {type(data).__name__}"
