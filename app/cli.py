@@ -147,7 +147,9 @@ def cmd_import_lieux(args: argparse.Namespace, settings: Settings) -> None:
     db = _migrated_db(settings)
     update, stop = _progress()
     try:
-        report = import_lieux(db, paths, progress=update)
+        report = import_lieux(
+            db, paths, progress=update, snapshot=args.snapshot, allow_mass_close=args.allow_mass_close
+        )
     finally:
         stop()
     _report(report, args.report)
@@ -373,6 +375,8 @@ def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from batch.imports import lieux as lieux_rules
+
     p = argparse.ArgumentParser(
         prog="aiguillage",
         description="GraphQL service for digital-inclusion networks. Settings come from AIGUILLAGE_* variables.",
@@ -408,6 +412,16 @@ def parser() -> argparse.ArgumentParser:
     )
     lieux.add_argument("files", nargs="+", metavar="FILE")
     lieux.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    lieux.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="each file is the whole current list of its sources: their places missing from it are closed",
+    )
+    lieux.add_argument(
+        "--allow-mass-close",
+        action="store_true",
+        help=f"let a snapshot close more than {lieux_rules.MASS_CLOSE_SHARE:.0%}% of a source's places",
+    )
     lieux.set_defaults(fn=cmd_import_lieux)
     communes = imp.add_parser(
         "communes", help="communes: La Poste CSV (points, postal codes) [+ découpage JSON]"

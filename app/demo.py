@@ -32,9 +32,11 @@ from models import (
 )
 from models.mapping import department_of
 from models.notifications import Notification
+from models.standard import standard_masks
 from models.sync import stamp_changes
 from resolvers import dossiers as uc
 from resolvers.auth import Actor, hash_token
+from resolvers.hours import refresh_open_intervals
 
 SOURCE = "demo"
 K = ServiceKind
@@ -210,6 +212,35 @@ def _communes(session: Session) -> dict[str, tuple[str, str, float, float]]:
     return by_code
 
 
+def _standard_fields(n: int, member: bool) -> dict[str, list[str]]:
+    """The national standard's fields of the n-th demo place: enough variety for the map's filters."""
+    fields = {
+        "frais_a_charge": ["Gratuit"],
+        "modalites_accompagnement": ["Dans un atelier collectif", "Accompagnement individuel"][: 1 + n % 2],
+        "modalites_acces": ["Se présenter", "Téléphoner", "Prendre un RDV en ligne"][: 1 + n % 3],
+        "publics_specifiquement_adresses": [
+            ["Seniors"],
+            ["Jeunes", "Étudiants"],
+            ["Familles et/ou enfants"],
+            [],
+        ][n % 4],
+        "prise_en_charge_specifique": [
+            ["Surdité"],
+            ["Langues étrangères (anglais)"],
+            [],
+            ["Illettrisme"],
+            [],
+        ][n % 5],
+        "itinerance": ["Itinérant" if n % 10 == 7 else "Fixe"],
+    }
+    if member:
+        fields["dispositif_programmes_nationaux"] = ["Conseillers numériques"]
+        fields["prise_rdv"] = [f"https://rdv.example/lieu-{n:02d}"]
+    if n % 3 == 0:
+        fields["fiche_acces_libre"] = [f"https://acceslibre.example/lieu-{n:02d}"]
+    return {name: values for name, values in fields.items() if values}
+
+
 def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]) -> list[Structure]:
     rng = random.Random(16)  # noqa: S311 - jitter for fictional places, not security
     existing = {
@@ -222,6 +253,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
     for n, (name, code, kinds, member) in enumerate(PLACES, start=1):
         city, postal, lat, lon = communes[code]
         row = existing.get(f"demo-{n:02d}") or Structure(source=SOURCE, source_id=f"demo-{n:02d}")
+        standard = _standard_fields(n, member)
         _assign(
             row,
             name=name,
@@ -238,10 +270,11 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
             typology="MEDIATHEQUE" if "édiathèque" in name else "ASSO",
             summary=None,
             description=None,
-            standard={
-                "frais_a_charge": ["Gratuit"],
-                "modalites_accompagnement": ["Dans un atelier collectif"],
-            },
+            standard=standard,
+            closed_at=None,
+            paused=False,
+            paused_until=None,
+            **standard_masks(standard),
         )
         if row.offerings:
             row.offerings.clear()
@@ -263,6 +296,7 @@ def _places(session: Session, communes: dict[str, tuple[str, str, float, float]]
         session.add(row)
         rows.append(row)
     session.flush()
+    refresh_open_intervals(session, [row.id for row in rows])
     return rows
 
 

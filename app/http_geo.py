@@ -9,12 +9,15 @@ more than one batch in memory however many rows it streams.
 from __future__ import annotations
 
 import csv
+import enum
 import io
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -25,16 +28,18 @@ from app.database import Database
 from app.http import cache_headers, conditional_get, etag_of, if_none_match
 from geo.bbox import BBox
 from geo.clusters import MAX_ZOOM
-from models import ServiceKind
+from models import Public, ServiceKind, SpecificSupport
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
 from models.standard import V1_COLUMNS
-from resolvers import export, geojson
+from resolvers import data_inclusion, export, geojson
 from resolvers.pagination import utc_instant
 from resolvers.structures import StructureQuery
 
+E = TypeVar("E", bound=enum.Enum)
 log = logging.getLogger("aiguillage.exports")
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
+JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_FILENAME = "lieux-mediation-numerique.csv"
 EXPORT_BATCH = 500
@@ -66,21 +71,25 @@ def error_response(error: DomainError) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400), headers=headers)
 
 
-def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
-    kinds = []
+def parse_names(raw: str | None, of: type[E], field: str, what: str) -> list[E]:
+    """Enum names separated by commas (case ignored); an unknown one is a 400 listing the expected ones."""
+    values = []
     for name in (raw or "").split(","):
         name = name.strip().upper()
         if not name:
             continue
         try:
-            kinds.append(ServiceKind[name])
+            values.append(of[name])
         except KeyError:
-            known = ", ".join(k.name for k in ServiceKind)
+            known = ", ".join(k.name for k in of)
             raise InvalidInput(
-                field,
-                f"{field} : type de service inconnu « {name} » ; attendu, séparés par des virgules : {known}",
+                field, f"{field} : {what} inconnu « {name} » ; attendu, séparés par des virgules : {known}"
             ) from None
-    return kinds
+    return values
+
+
+def parse_kinds(raw: str | None, field: str = "kinds") -> list[ServiceKind]:
+    return parse_names(raw, ServiceKind, field, "type de service")
 
 
 def parse_flag(raw: str | None, field: str) -> bool:
@@ -166,6 +175,31 @@ def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = E
     log.info("export finished, %d structure(s) left out", skipped)
 
 
+def json_array_chunks(
+    db: Database,
+    batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch],
+    updated_since: datetime | None,
+    batch_size: int = EXPORT_BATCH,
+) -> Iterator[str]:
+    """A JSON array, one chunk of records per keyset batch; each batch in a session of its own."""
+    yield "["
+    after, first, skipped = 0, True, 0
+    while True:
+        with db.read() as session:
+            step = batch(session, after, updated_since, batch_size)
+        if step.records:
+            text = ",\n".join(json.dumps(r, ensure_ascii=False) for r in step.records)
+            yield text if first else ",\n" + text
+            first = False
+        skipped += len(step.skipped)
+        if step.last_id is None:
+            break
+        after = step.last_id
+    yield "]\n"
+    if skipped:
+        log.info("data·inclusion export: %d structure(s) left out (name shorter than 3 characters)", skipped)
+
+
 def geo_routes(services: Services) -> list[Route]:
     settings = services.settings
 
@@ -182,6 +216,12 @@ def geo_routes(services: Services) -> list[Route]:
                 bbox=BBox.parse(raw_bbox),
                 kinds=parse_kinds(params.get("kinds")) or None,
                 operators_only=parse_flag(params.get("operators_only"), "operators_only"),
+                publics=tuple(parse_names(params.get("publics"), Public, "publics", "public")),
+                specific_support=tuple(
+                    parse_names(
+                        params.get("specific_support"), SpecificSupport, "specific_support", "accueil"
+                    )
+                ),
             )
             zoom = parse_zoom(params.get("zoom"))
             cap = settings.geojson_max_features
@@ -226,7 +266,29 @@ def geo_routes(services: Services) -> list[Route]:
             settings.public_max_age_seconds,
         )
 
+    def data_inclusion_export(
+        batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                since = parse_since(request.query_params.get("updated_since"))
+            except DomainError as error:
+                return error_response(error)
+            return StreamingResponse(json_array_chunks(services.db, batch, since), media_type=JSON_MEDIA_TYPE)
+
+        return endpoint
+
     return [
         Route("/geo/structures.geojson", structures_geojson, methods=["GET"]),
         Route("/exports/lieux.csv", lieux_csv, methods=["GET"]),
+        Route(
+            "/exports/data-inclusion/structures.json",
+            data_inclusion_export(data_inclusion.structures_batch),
+            methods=["GET"],
+        ),
+        Route(
+            "/exports/data-inclusion/services.json",
+            data_inclusion_export(data_inclusion.services_batch),
+            methods=["GET"],
+        ),
     ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Float, Integer, Select, String, and_, bindparam, func, or_, select
@@ -164,9 +164,13 @@ def _box_params(boxes: list[Box]) -> dict[str, float]:
 
 
 @functools.cache
-def _nearest_statement(dialect: str, boxes: int, kinds: bool, after: bool) -> Select[Any]:
+def _nearest_statement(
+    dialect: str, boxes: int, kinds: bool, after: bool, where: ColumnElement[bool] | None
+) -> Select[Any]:
     distance = haversine_sql(dialect)
     conditions = [_in_boxes(dialect, boxes), distance <= _param("nb_reach")]
+    if where is not None:
+        conditions.append(where)
     if kinds:
         conditions.append(ServiceOffering.kind.in_(bindparam("nb_kinds", type_=String, expanding=True)))
     if after:
@@ -191,15 +195,23 @@ def nearest_offerings(
     limit: int,
     kinds: Sequence[str] | None = None,
     after: tuple[float, int] | None = None,
+    where: ColumnElement[bool] | None = None,
+    where_params: Mapping[str, Any] | None = None,
 ) -> list[Hit]:
     """Up to ``limit`` offerings within ``radius_km``, nearest first, ties by id, strictly after ``after``.
 
     ``kinds`` (ServiceKind values) narrows the offerings; offerings without a point never come back.
+    ``where`` is one more condition on the offerings, built once by the caller (statements are cached by
+    it) with its values in ``where_params``.
     """
     if limit <= 0:
         return []
     dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {**distance_params(latitude, longitude), "nb_limit": limit}
+    params: dict[str, Any] = {
+        **distance_params(latitude, longitude),
+        "nb_limit": limit,
+        **(where_params or {}),
+    }
     if kinds:
         params["nb_kinds"] = list(kinds)
     if after is not None:
@@ -208,7 +220,7 @@ def nearest_offerings(
     reach = min(radius_km, max(FIRST_REACH_KM, after[0] * 1.25 if after else 0.0))
     while True:
         boxes = circle_boxes(latitude, longitude, reach)
-        stmt = _nearest_statement(dialect, len(boxes), bool(kinds), after is not None)
+        stmt = _nearest_statement(dialect, len(boxes), bool(kinds), after is not None, where)
         rows = session.execute(stmt, {**params, **_box_params(boxes), "nb_reach": reach})
         hits = _hits(rows)
         if len(hits) >= limit or reach >= radius_km:

@@ -3,20 +3,33 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.dossiers import Dossier, DossierEvent, Operator
 from models.enums import (
+    AccessMode,
     ArchiveReason,
     DeclineReason,
     DossierEventKind,
     DossierStatus,
     Fees,
+    Public,
     Role,
     ServiceKind,
+    SpecificSupport,
+    SupportMode,
 )
-from models.mapping import Commune, CommuneSearchKey, PostalCode, ServiceOffering, Structure, map_state
+from models.mapping import (
+    Commune,
+    CommuneSearchKey,
+    OpenInterval,
+    PostalCode,
+    ServiceOffering,
+    Structure,
+    map_state,
+)
 from models.standard import SERVICE_LABELS
 from models.statistics import AnonymousDossier, AnonymousStep
 
 __all__ = [
     "SERVICE_LABELS",
+    "AccessMode",
     "AnonymousDossier",
     "AnonymousStep",
     "ArchiveReason",
@@ -30,12 +43,16 @@ __all__ = [
     "DossierStatus",
     "Fees",
     "Notification",
+    "OpenInterval",
     "Operator",
     "PostalCode",
+    "Public",
     "Role",
     "ServiceKind",
     "ServiceOffering",
+    "SpecificSupport",
     "Structure",
+    "SupportMode",
     "UTCDateTime",
     "Webhook",
     "map_state",

@@ -23,6 +23,48 @@ class ServiceKind(enum.Enum):
         return SERVICE_LABELS[self]
 
 
+class Public(enum.Enum):
+    """publics_specifiquement_adresses of the national standard (labels in models/standard.py)."""
+
+    YOUTH = "YOUTH"
+    STUDENTS = "STUDENTS"
+    FAMILIES = "FAMILIES"
+    SENIORS = "SENIORS"
+    WOMEN = "WOMEN"
+
+
+class SpecificSupport(enum.Enum):
+    """prise_en_charge_specifique of the national standard."""
+
+    DEAFNESS = "DEAFNESS"
+    MOTOR_DISABILITY = "MOTOR_DISABILITY"
+    MENTAL_DISABILITY = "MENTAL_DISABILITY"
+    ILLITERACY = "ILLITERACY"
+    FOREIGN_LANGUAGES_ENGLISH = "FOREIGN_LANGUAGES_ENGLISH"
+    FOREIGN_LANGUAGES_OTHER = "FOREIGN_LANGUAGES_OTHER"
+    VISUAL_IMPAIRMENT = "VISUAL_IMPAIRMENT"
+
+
+class AccessMode(enum.Enum):
+    """modalites_acces of the national standard."""
+
+    WALK_IN = "WALK_IN"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    ONLINE_APPOINTMENT = "ONLINE_APPOINTMENT"
+    NOT_OPEN_TO_PUBLIC = "NOT_OPEN_TO_PUBLIC"
+    PRESCRIPTION_BY_EMAIL = "PRESCRIPTION_BY_EMAIL"
+
+
+class SupportMode(enum.Enum):
+    """modalites_accompagnement of the national standard."""
+
+    SELF_SERVICE = "SELF_SERVICE"
+    ONE_TO_ONE = "ONE_TO_ONE"
+    GROUP_WORKSHOP = "GROUP_WORKSHOP"
+    REMOTE = "REMOTE"
+
+
 class Fees(enum.Enum):
     FREE = "FREE"
     FREE_UNDER_CONDITIONS = "FREE_UNDER_CONDITIONS"

@@ -27,10 +27,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.base import Base, UTCDateTime, utcnow
+from models.hours import local_moment_fr
 
 
 def point_column() -> Any:
@@ -154,9 +159,51 @@ class Structure(Base):
     standard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its source stopped publishing it (a snapshot import): only partners asking includeClosed see it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A member pausing new orientations, until a date or (None) until it resumes.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bits of the Public and SpecificSupport values in ``standard`` (models.standard.standard_masks), for
+    # the filters: one integer test per row instead of reading JSON.
+    publics_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    specific_support_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     offerings: Mapped[list[ServiceOffering]] = relationship(
         back_populates="structure", cascade="all, delete-orphan", order_by="ServiceOffering.id"
+    )
+
+
+def accepting_orientations(structure: Structure, now: datetime) -> bool:
+    """A member, open, and not paused (a pause past its ``until`` is over by itself)."""
+    return (
+        structure.is_operator
+        and structure.closed_at is None
+        and not (structure.paused and (structure.paused_until is None or structure.paused_until > now))
+    )
+
+
+def pause_message(structure: Structure, field: str) -> str:
+    """Why a structure takes no orientation now, naming the field and, for a pause, until when."""
+    if not structure.is_operator:
+        return f"{field} : « {structure.name} » n'est pas membre de la plateforme et ne reçoit pas d'orientations"
+    if structure.closed_at is not None:
+        return f"{field} : « {structure.name} » est fermé (sa source ne le publie plus)"
+    if structure.paused_until is not None:
+        until = local_moment_fr(structure.paused_until, structure.department_code)
+        return f"{field} : « {structure.name} » ne prend pas de nouvelles orientations jusqu'au {until}"
+    return f"{field} : « {structure.name} » ne prend pas de nouvelles orientations jusqu'à nouvel ordre"
+
+
+def accepting_orientations_sql(now: datetime) -> ColumnElement[bool]:
+    """``accepting_orientations`` as a condition on structures."""
+    return and_(
+        Structure.is_operator.is_(True),
+        Structure.closed_at.is_(None),
+        or_(
+            Structure.paused.is_(False),
+            and_(Structure.paused_until.is_not(None), Structure.paused_until <= now),
+        ),
     )
 
 
@@ -179,6 +226,22 @@ class ServiceOffering(Base):
     location: Mapped[Any] = point_column()
 
     structure: Mapped[Structure] = relationship(back_populates="offerings")
+
+
+class OpenInterval(Base):
+    """When a structure is open in an ordinary week (minutes of the week, local time) and on public holidays
+    (minutes of the day), derived from its ``opening_hours`` by ``models.hours.weekly_intervals``; the zone is
+    the structure's, so that ``openAt`` compares each row with the instant in its own zone."""
+
+    __tablename__ = "open_intervals"
+
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True
+    )
+    holiday: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    start_minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    end_minute: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str] = mapped_column(String(40))
 
 
 # One row, kept by database triggers (migrations/versions/0004_perf.py): ``version`` changes with every write

@@ -6,9 +6,12 @@ read this module; the v0.1 → v1 decisions are the importers' own (``batch/impo
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from models.enums import Fees, ServiceKind
+from models.enums import AccessMode, Fees, Public, ServiceKind, SpecificSupport, SupportMode
 
 # Multi-valued fields are joined with this character.
 SEPARATOR = "|"
@@ -87,19 +90,51 @@ FEES_LABELS: dict[Fees, str] = {
 # Label → fee, for reading files.
 V1_FEES: dict[str, Fees] = {label: fee for fee, label in FEES_LABELS.items()}
 
+# The standard's enumerated fields that the API exposes as enums: value ↔ label, verbatim.
+PUBLIC_LABELS: dict[Public, str] = {
+    Public.YOUTH: "Jeunes",
+    Public.STUDENTS: "Étudiants",
+    Public.FAMILIES: "Familles et/ou enfants",
+    Public.SENIORS: "Seniors",
+    Public.WOMEN: "Femmes",
+}
+SPECIFIC_SUPPORT_LABELS: dict[SpecificSupport, str] = {
+    SpecificSupport.DEAFNESS: "Surdité",
+    SpecificSupport.MOTOR_DISABILITY: "Handicaps moteurs",
+    SpecificSupport.MENTAL_DISABILITY: "Handicaps mentaux",
+    SpecificSupport.ILLITERACY: "Illettrisme",
+    SpecificSupport.FOREIGN_LANGUAGES_ENGLISH: "Langues étrangères (anglais)",
+    SpecificSupport.FOREIGN_LANGUAGES_OTHER: "Langues étrangères (autres)",
+    SpecificSupport.VISUAL_IMPAIRMENT: "Déficience visuelle",
+}
+ACCESS_MODE_LABELS: dict[AccessMode, str] = {
+    AccessMode.WALK_IN: "Se présenter",
+    AccessMode.PHONE: "Téléphoner",
+    AccessMode.EMAIL: "Contacter par mail",
+    AccessMode.ONLINE_APPOINTMENT: "Prendre un RDV en ligne",
+    AccessMode.NOT_OPEN_TO_PUBLIC: "Ce lieu n'accueille pas de public",
+    AccessMode.PRESCRIPTION_BY_EMAIL: "Envoyer un mail avec une fiche de prescription",
+}
+SUPPORT_MODE_LABELS: dict[SupportMode, str] = {
+    SupportMode.SELF_SERVICE: "En autonomie",
+    SupportMode.ONE_TO_ONE: "Accompagnement individuel",
+    SupportMode.GROUP_WORKSHOP: "Dans un atelier collectif",
+    SupportMode.REMOTE: "À distance",
+}
+# Field of the standard → its labels by enum value.
+ENUM_FIELDS: dict[str, Mapping[Any, str]] = {
+    "publics_specifiquement_adresses": PUBLIC_LABELS,
+    "prise_en_charge_specifique": SPECIFIC_SUPPORT_LABELS,
+    "modalites_acces": ACCESS_MODE_LABELS,
+    "modalites_accompagnement": SUPPORT_MODE_LABELS,
+}
+MOBILE = "Itinérant"  # itinerance: a mobile place (bus, permanences on the road)
+
 # The values the standard's enumerated fields accept, as its patterns spell them.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "itinerance": ("Itinérant", "Fixe"),
-    "publics_specifiquement_adresses": ("Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"),
-    "prise_en_charge_specifique": (
-        "Surdité",
-        "Handicaps moteurs",
-        "Handicaps mentaux",
-        "Illettrisme",
-        "Langues étrangères (anglais)",
-        "Langues étrangères (autres)",
-        "Déficience visuelle",
-    ),
+    "itinerance": (MOBILE, "Fixe"),
+    "publics_specifiquement_adresses": tuple(PUBLIC_LABELS.values()),
+    "prise_en_charge_specifique": tuple(SPECIFIC_SUPPORT_LABELS.values()),
     "frais_a_charge": ("Gratuit", "Gratuit sous condition", "Payant"),
     "dispositif_programmes_nationaux": (
         "Aidants Connect",
@@ -126,20 +161,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "ORDI 3.0",
         "SUD LABS (PACA)",
     ),
-    "modalites_acces": (
-        "Se présenter",
-        "Téléphoner",
-        "Contacter par mail",
-        "Prendre un RDV en ligne",
-        "Ce lieu n'accueille pas de public",
-        "Envoyer un mail avec une fiche de prescription",
-    ),
-    "modalites_accompagnement": (
-        "En autonomie",
-        "Accompagnement individuel",
-        "Dans un atelier collectif",
-        "À distance",
-    ),
+    "modalites_acces": tuple(ACCESS_MODE_LABELS.values()),
+    "modalites_accompagnement": tuple(SUPPORT_MODE_LABELS.values()),
 }
 # Free-text fields of the standard that only Structure.standard holds.
 FREE_TEXT = ("structure_parente", "autres_formations_labels", "fiche_acces_libre", "prise_rdv")
@@ -163,3 +186,24 @@ V1_ONLY = frozenset(
 
 # The SIRET (14 digits) or SIREN (9) of the place, as the standard's `pivot` column spells it.
 PIVOT = re.compile(r"[a-zA-Z0-9]{9,14}")
+
+
+def enum_values(standard: Mapping[str, Any] | None, field: str) -> list[Any]:
+    """The enum values of one of ``ENUM_FIELDS`` in a structure's published fields, in the enum's order."""
+    labels = ENUM_FIELDS[field]
+    given = set((standard or {}).get(field) or ())
+    return [value for value, label in labels.items() if label in given]
+
+
+def mask(values: Iterable[enum.Enum], of: type[enum.Enum]) -> int:
+    """Bit ``i`` for the ``i``-th member of the enum: the filters' integer columns (``x & wanted != 0``)."""
+    members = list(of)
+    return sum(1 << members.index(value) for value in set(values))
+
+
+def standard_masks(standard: Mapping[str, Any] | None) -> dict[str, int]:
+    """The filter columns of a structure (publics, specific support) from its published fields."""
+    return {
+        "publics_mask": mask(enum_values(standard, "publics_specifiquement_adresses"), Public),
+        "specific_support_mask": mask(enum_values(standard, "prise_en_charge_specifique"), SpecificSupport),
+    }

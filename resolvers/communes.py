@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import Commune, CommuneSearchKey, PostalCode
@@ -28,6 +29,9 @@ _AFTER_KEYS = "~"
 _POSTAL_PREFIX = re.compile(r"\d{1,5}")
 # A rank-1 (later word) match sorts after every rank-0 one: no commune key is this long.
 _RANK_WEIGHT = 1000
+
+
+_COLUMNS = (Commune.code, Commune.name, Commune.department_code, Commune.latitude, Commune.longitude)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def search_communes(session: Session, search: str, first: int | None) -> list[Co
         raise InvalidInput("search", f"search : au plus {SEARCH_MAX} caractères, reçu {len(text)}")
     compact = text.replace(" ", "")
     if _POSTAL_PREFIX.fullmatch(compact):
-        codes = _by_postal_prefix(session, compact, limit)
+        found = _by_postal_prefix(session, compact, limit)
     else:
         key = commune_key(text, partial=True)
         if not key:
@@ -56,61 +60,55 @@ def search_communes(session: Session, search: str, first: int | None) -> list[Co
                 "search : attendu le début d'un nom de commune (ex. « Angoulê ») ou d'un code postal "
                 f"(ex. « 160 »), reçu « {search} »",
             )
-        codes = _by_name(session, key, limit)
-    return _rows(session, codes)
+        found = _by_name(session, key, limit)
+    return _rows(session, found)
 
 
-def _by_name(session: Session, key: str, limit: int) -> list[str]:
+def _by_name(session: Session, key: str, limit: int) -> list[Row[Any]]:
     score = func.min(CommuneSearchKey.rank * _RANK_WEIGHT + func.length(CommuneSearchKey.key))
     stmt = (
-        select(Commune.code)
+        select(*_COLUMNS)
         .join(CommuneSearchKey, CommuneSearchKey.commune_code == Commune.code)
         .where(CommuneSearchKey.key >= key, CommuneSearchKey.key < key + _AFTER_KEYS)
-        .group_by(Commune.code, Commune.name)
+        .group_by(*_COLUMNS)
         .order_by(score, Commune.name, Commune.code)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
-def _by_postal_prefix(session: Session, prefix: str, limit: int) -> list[str]:
+def _by_postal_prefix(session: Session, prefix: str, limit: int) -> list[Row[Any]]:
     # The postal codes are digits: ":" follows "9", so [prefix, prefix + ":") is the prefix range.
     stmt = (
-        select(PostalCode.commune_code)
+        select(*_COLUMNS)
+        .join(PostalCode, PostalCode.commune_code == Commune.code)
         .where(PostalCode.postal_code >= prefix, PostalCode.postal_code < prefix + ":")
-        .group_by(PostalCode.commune_code)
-        .order_by(func.min(PostalCode.postal_code), PostalCode.commune_code)
+        .group_by(*_COLUMNS)
+        .order_by(func.min(PostalCode.postal_code), Commune.code)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
-def _rows(session: Session, codes: list[str]) -> list[CommuneRow]:
-    if not codes:
+def _rows(session: Session, communes: list[Row[Any]]) -> list[CommuneRow]:
+    """The communes found, in their order, each with all its postal codes (one more query)."""
+    if not communes:
         return []
     postal: dict[str, list[str]] = defaultdict(list)
     for postal_code, code in session.execute(
         select(PostalCode.postal_code, PostalCode.commune_code)
-        .where(PostalCode.commune_code.in_(codes))
+        .where(PostalCode.commune_code.in_([c.code for c in communes]))
         .order_by(PostalCode.postal_code)
     ):
         postal[code].append(postal_code)
-    communes = {
-        c.code: c
-        for c in session.execute(
-            select(
-                Commune.code, Commune.name, Commune.department_code, Commune.latitude, Commune.longitude
-            ).where(Commune.code.in_(codes))
-        )
-    }
     return [
         CommuneRow(
-            code=code,
-            name=communes[code].name,
-            department_code=communes[code].department_code or department_of(code) or "",
-            latitude=communes[code].latitude,
-            longitude=communes[code].longitude,
-            postal_codes=postal.get(code, []),
+            code=c.code,
+            name=c.name,
+            department_code=c.department_code or department_of(c.code) or "",
+            latitude=c.latitude,
+            longitude=c.longitude,
+            postal_codes=postal.get(c.code, []),
         )
-        for code in codes
+        for c in communes
     ]

@@ -40,7 +40,7 @@ from models.errors import (
     RateLimited,
     Unauthenticated,
 )
-from models.mapping import INSEE_COMMUNE_CODE
+from models.mapping import INSEE_COMMUNE_CODE, accepting_orientations, pause_message
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers import notifications, waiting
 from resolvers.auth import Actor
@@ -321,11 +321,8 @@ def _target_structure(session: Session, structure_id: int, field: str) -> Struct
         raise InvalidInput(
             field, f"{field} : structure introuvable ; choisissez une structure opératrice de la carte"
         )
-    if not structure.is_operator:
-        raise InvalidInput(
-            field,
-            f"{field} : « {structure.name} » n'est pas membre de la plateforme et ne reçoit pas d'orientations",
-        )
+    if not accepting_orientations(structure, utcnow()):
+        raise InvalidInput(field, pause_message(structure, field))
     return structure
 
 

@@ -83,8 +83,9 @@ def _split(raw: str | None, pattern: str) -> list[str]:
 
 
 def _enumerated(name: str, values: Sequence[str]) -> str:
-    allowed = ALLOWED[name]
-    kept = [v for v in allowed if v in set(values)]
+    """The values the standard accepts, in the order published (a file exported back is unchanged)."""
+    allowed = set(ALLOWED[name])
+    kept = [v for v in dict.fromkeys(values) if v in allowed]
     return SEPARATOR.join(kept)
 
 
@@ -166,7 +167,8 @@ class Batch:
 
 def standard_batch(session: Session, after_id: int, updated_since: datetime | None, size: int) -> Batch:
     """The next ``size`` structures (by id) in the standard's form: one keyset step of a streamed export."""
-    stmt = select(Structure).where(Structure.id > after_id)
+    # Closed places are left out: the file is the current list; partners learn closures by includeClosed.
+    stmt = select(Structure).where(Structure.id > after_id, Structure.closed_at.is_(None))
     if updated_since is not None:
         stmt = stmt.where(Structure.updated_at > updated_since)
     structures = list(session.scalars(stmt.order_by(Structure.id).limit(size)))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Integer, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from geo.nearby import OfferingRow, check_radius, nearest_offerings
-from models import ServiceKind, ServiceOffering
+from models import Public, ServiceKind, ServiceOffering, SpecificSupport, Structure
+from models.standard import mask
+from resolvers.hours import open_at_clause, open_at_params
 from resolvers.pagination import DISTANCE, ID, Page, decode_cursor, keyset_page, page_size
 from resolvers.places import Place, resolve_place
 
@@ -34,6 +38,22 @@ def kind_values(kinds: Sequence[ServiceKind] | None) -> list[str]:
     return [k.value for k in ServiceKind if k in wanted]
 
 
+@functools.cache
+def structure_filter(open_at: bool, publics: bool, specific: bool) -> ColumnElement[bool]:
+    """Offerings whose structure is shown on the map (not closed), narrowed by the filters asked; built once
+    per shape, values as parameters (``geo.nearby`` caches its statements by this clause)."""
+    conditions = [Structure.id == ServiceOffering.structure_id, Structure.closed_at.is_(None)]
+    if publics:
+        conditions.append(Structure.publics_mask.op("&")(bindparam("nb_publics", type_=Integer)) != 0)
+    if specific:
+        conditions.append(
+            Structure.specific_support_mask.op("&")(bindparam("nb_specific", type_=Integer)) != 0
+        )
+    if open_at:
+        conditions.append(open_at_clause())
+    return exists(select(Structure.id).where(*conditions))
+
+
 def kinds_condition(kinds: Sequence[ServiceKind] | None) -> list[ColumnElement[bool]]:
     return [ServiceOffering.kind.in_(kind_values(kinds))] if kinds else []
 
@@ -48,6 +68,9 @@ def nearby_offerings(
     *,
     max_radius_km: float,
     cap: int,
+    open_at: datetime | None = None,
+    publics: Sequence[Public] | None = None,
+    specific_support: Sequence[SpecificSupport] | None = None,
 ) -> Page[NearbyOffering]:
     """A page of offerings within ``radius_km`` of the place, nearest first, ties by id."""
     radius = check_radius(radius_km, max_radius_km)
@@ -55,8 +78,22 @@ def nearby_offerings(
     keyset = _keyset(after)
     latitude, longitude = resolve_place(session, near)
     values = kind_values(kinds) or None
+    params = open_at_params(open_at, "openAt") if open_at is not None else {}
+    if publics:
+        params["nb_publics"] = mask(publics, Public)
+    if specific_support:
+        params["nb_specific"] = mask(specific_support, SpecificSupport)
+    where = structure_filter(open_at is not None, bool(publics), bool(specific_support))
     hits = nearest_offerings(
-        session, latitude, longitude, radius, limit=limit + 1, kinds=values, after=keyset
+        session,
+        latitude,
+        longitude,
+        radius,
+        limit=limit + 1,
+        kinds=values,
+        after=keyset,
+        where=where,
+        where_params=params,
     )
     page = keyset_page(
         hits,

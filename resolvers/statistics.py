@@ -11,6 +11,7 @@ is: for whole months (UTC), the figures do not depend on what was purged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -165,6 +166,33 @@ def _median(steps: CTE, by_structure: bool) -> Select[Any]:
         .where(taken.c.rn.in_([(taken.c.total + 1) // 2, (taken.c.total + 2) // 2]))
         .group_by(taken.c.g)
     )
+
+
+def structure_medians(
+    session: Session, start: datetime, end: datetime, structure_ids: Sequence[int], minimum: int
+) -> dict[int, float]:
+    """Median days to take in charge in [start, end) of these structures, for those with at least ``minimum``
+    dossiers taken in charge then (the same steps and median as the network statistics)."""
+    if not structure_ids:
+        return {}
+    steps = _steps(start, end)
+    taken = (
+        select(steps.c.to_structure_id, func.count())
+        .where(
+            steps.c.kind == K.TAKEN_IN_CHARGE.value,
+            steps.c.days.is_not(None),
+            steps.c.to_structure_id.in_(list(structure_ids)),
+        )
+        .group_by(steps.c.to_structure_id)
+    )
+    enough = {s for s, n in session.execute(taken) if n >= minimum}
+    if not enough:
+        return {}
+    return {
+        row.a: round(float(row.m), MEDIAN_DIGITS)
+        for row in session.execute(_median(steps, by_structure=True))
+        if row.a in enough
+    }
 
 
 def statistics(session: Session, actor: Actor | None, start: datetime, end: datetime) -> NetworkFigures:

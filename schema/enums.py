@@ -14,6 +14,25 @@ ServiceKind = strawberry.enum(
     description="The nine services of the national standard for digital-mediation places (v1.0.2).",
 )
 Fees = strawberry.enum(models.Fees, name="Fees")
+Public = strawberry.enum(
+    models.Public,
+    name="Public",
+    description="publics_specifiquement_adresses of the national standard v1.0.2: Jeunes, Étudiants, "
+    "Familles et/ou enfants, Seniors, Femmes.",
+)
+SpecificSupport = strawberry.enum(
+    models.SpecificSupport,
+    name="SpecificSupport",
+    description="prise_en_charge_specifique of the national standard v1.0.2.",
+)
+AccessMode = strawberry.enum(
+    models.AccessMode, name="AccessMode", description="modalites_acces of the national standard v1.0.2."
+)
+SupportMode = strawberry.enum(
+    models.SupportMode,
+    name="SupportMode",
+    description="modalites_accompagnement of the national standard v1.0.2.",
+)
 DossierStatus = strawberry.enum(models.DossierStatus, name="DossierStatus")
 ArchiveReason = strawberry.enum(models.ArchiveReason, name="ArchiveReason")
 DossierEventKind = strawberry.enum(models.DossierEventKind, name="DossierEventKind")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import strawberry
 
@@ -11,13 +11,17 @@ import models
 from app.context import Context
 from geo.bbox import BBox
 from geo.nearby import DEFAULT_RADIUS_KM
+from models import hours, standard
+from models.base import utcnow
+from models.errors import DomainError, InvalidInput
 from resolvers import communes as commune_queries
 from resolvers import nearby as nearby_queries
 from resolvers import structures as structure_queries
-from resolvers.ids import maybe_global_id, to_global_id
+from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from resolvers.places import Place
 from schema.counts import DossierCounts, structure_dossier_counts
-from schema.enums import Fees, ServiceKind
+from schema.enums import AccessMode, Fees, Public, ServiceKind, SpecificSupport, SupportMode
+from schema.errors import InvalidInputError, NotAllowedError, NotFoundError, to_error
 from schema.node import Node, PageInfo, selects
 
 Info = strawberry.Info[Context, None]
@@ -90,6 +94,18 @@ class Commune:
         )
 
 
+@strawberry.type(
+    description="Open or closed at an instant, in the place's own time zone (Europe/Paris, Indian/Reunion, "
+    "Pacific/Noumea...)."
+)
+class OpeningStatus:
+    is_open: bool
+    next_change: datetime | None = strawberry.field(
+        description="When it next opens or closes, within the next 8 days; null when it never changes there."
+    )
+    time_zone: str = strawberry.field(description="IANA name used.")
+
+
 @strawberry.type(name="Structure", description="A digital-mediation place.")
 class StructureType(Node):
     row: strawberry.Private[models.Structure]
@@ -118,6 +134,68 @@ class StructureType(Node):
     @strawberry.field(description="OpenStreetMap opening_hours syntax.")
     def opening_hours(self) -> str | None:
         return self.row.opening_hours
+
+    @strawberry.field(
+        description="Null when the hours are missing or unreadable; at defaults to now. Public holidays count as "
+        "closed unless the hours say otherwise (PH)."
+    )
+    def opening_status(self, at: datetime | None = None) -> OpeningStatus | None:
+        instant = at or utcnow()
+        if instant.tzinfo is None:
+            raise InvalidInput(
+                "at", "at : attendu une date et heure ISO 8601 avec fuseau (ex. 2026-12-01T10:00:00Z)"
+            )
+        status = hours.opening_status(self.row.opening_hours, self.row.department_code, instant)
+        if status is None:
+            return None
+        return OpeningStatus(
+            is_open=status.is_open, next_change=status.next_change, time_zone=status.time_zone
+        )
+
+    @strawberry.field(
+        description="A member that currently takes new orientations (false for non-members, closed places and "
+        "paused members; a pause with an end date is over by itself then)."
+    )
+    def accepting_orientations(self) -> bool:
+        return models.mapping.accepting_orientations(self.row, utcnow())
+
+    @strawberry.field(
+        description="Its source stopped publishing it; closed places appear only where includeClosed is asked."
+    )
+    def closed_at(self) -> datetime | None:
+        return self.row.closed_at
+
+    @strawberry.field(description="publics_specifiquement_adresses (empty when the source said nothing).")
+    def publics(self) -> list[Public]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "publics_specifiquement_adresses")
+
+    @strawberry.field(description="prise_en_charge_specifique.")
+    def specific_support(self) -> list[SpecificSupport]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "prise_en_charge_specifique")
+
+    @strawberry.field(description="modalites_acces.")
+    def access_modes(self) -> list[AccessMode]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "modalites_acces")
+
+    @strawberry.field(description="modalites_accompagnement.")
+    def support_modes(self) -> list[SupportMode]:  # type: ignore[valid-type]
+        return standard.enum_values(self.row.standard, "modalites_accompagnement")
+
+    @strawberry.field(description="dispositif_programmes_nationaux, verbatim.")
+    def labels(self) -> list[str]:
+        return list((self.row.standard or {}).get("dispositif_programmes_nationaux") or [])
+
+    @strawberry.field(description="fiche_acces_libre: the place's Acceslibre accessibility sheet.")
+    def accessibility_url(self) -> str | None:
+        return next(iter((self.row.standard or {}).get("fiche_acces_libre") or []), None)
+
+    @strawberry.field(description="prise_rdv: where to book an appointment.")
+    def appointment_url(self) -> str | None:
+        return next(iter((self.row.standard or {}).get("prise_rdv") or []), None)
+
+    @strawberry.field(description='itinerance contains "Itinérant" (a bus, permanences on the road).')
+    def mobile(self) -> bool:
+        return standard.MOBILE in ((self.row.standard or {}).get("itinerance") or [])
 
     @strawberry.field
     def phone(self) -> str | None:
@@ -212,6 +290,18 @@ class StructureFilter:
         default=None, description="Incremental sync for data partners: ordered by (updatedAt, id)."
     )
     operators_only: bool | None = False
+    open_at: datetime | None = strawberry.field(
+        default=None, description="Open at that instant (places with unreadable hours are left out)."
+    )
+    include_closed: bool | None = strawberry.field(
+        default=False, description="Partners' sync asks for closed places too, to remove them."
+    )
+    publics: list[Public] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Addresses at least one of them."
+    )
+    specific_support: list[SpecificSupport] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Offers at least one of them."
+    )
 
     def to_query(self) -> structure_queries.StructureQuery:
         return structure_queries.StructureQuery(
@@ -221,6 +311,10 @@ class StructureFilter:
             bbox=self.bbox.to_bbox() if self.bbox else None,
             updated_since=self.updated_since,
             operators_only=bool(self.operators_only),
+            open_at=self.open_at,
+            include_closed=bool(self.include_closed),
+            publics=list(self.publics or []),
+            specific_support=list(self.specific_support or []),
         )
 
 
@@ -299,6 +393,9 @@ class MappingQuery:
         radius_km: float | None = DEFAULT_RADIUS_KM,
         first: int | None = 20,
         after: str | None = None,
+        open_at: datetime | None = None,
+        publics: list[Public] | None = None,  # type: ignore[valid-type]
+        specific_support: list[SpecificSupport] | None = None,  # type: ignore[valid-type]
     ) -> NearbyOfferingConnection:
         settings = info.context.settings
         page = await info.context.read(
@@ -310,6 +407,9 @@ class MappingQuery:
             after,
             max_radius_km=settings.nearby_max_radius_km,
             cap=settings.page_size_max,
+            open_at=open_at,
+            publics=publics,
+            specific_support=specific_support,
         )
         edges = [
             NearbyOfferingEdge(
@@ -330,3 +430,36 @@ class MappingQuery:
     async def communes(self, info: Info, search: str, first: int | None = 10) -> list[Commune]:
         rows = await info.context.read(commune_queries.search_communes, search, first)
         return [Commune.of(r) for r in rows]
+
+
+@strawberry.type
+class StructurePayload:
+    structure: StructureType
+
+
+StructureResult = Annotated[
+    StructurePayload | NotAllowedError | NotFoundError | InvalidInputError,
+    strawberry.union("StructureResult"),
+]
+
+
+@strawberry.type
+class MappingMutation:
+    @strawberry.mutation(
+        description="A member pauses (accepting: false, until a date or until it resumes) or resumes new "
+        "orientations; its operators or a coordinator. Paused, it is not suggested and orienting to it is "
+        "refused with the date."
+    )
+    async def set_accepting_orientations(
+        self, info: Info, structure_id: strawberry.ID, accepting: bool, until: datetime | None = None
+    ) -> StructureResult:
+        try:
+            pk = from_global_id(structure_id, "Structure", "structureId")
+            row = await info.context.write(
+                structure_queries.set_accepting_orientations, info.context.actor, pk, accepting, until
+            )
+        except DomainError as exc:
+            error = to_error(exc)
+            assert isinstance(error, NotAllowedError | NotFoundError | InvalidInputError)
+            return error
+        return StructurePayload(structure=StructureType.of(row))

@@ -23,7 +23,7 @@ from app.settings import Settings
 from schema.beneficiary import BeneficiaryQuery
 from schema.dossiers import DossierMutation, DossierQuery
 from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
-from schema.mapping import MappingQuery
+from schema.mapping import MappingMutation, MappingQuery
 from schema.operators import OperatorQuery
 from schema.request_checks import RequestChecks
 from schema.rules import OncePerDocument
@@ -33,7 +33,7 @@ from schema.suggestions import SuggestionQuery
 Query = merge_types(
     "Query", (MappingQuery, OperatorQuery, DossierQuery, SuggestionQuery, BeneficiaryQuery, StatisticsQuery)
 )
-Mutation = merge_types("Mutation", (DossierMutation,))
+Mutation = merge_types("Mutation", (DossierMutation, MappingMutation))
 
 
 class Schema(strawberry.Schema):

@@ -23,10 +23,16 @@ class StructureSuggestion:
     missing_kinds: list[ServiceKind]  # type: ignore[valid-type]
     score: float = strawberry.field(
         description="Higher is better; the list is sorted by it. 100 × share of the needs covered "
-        "+ 10 × (1 − distance / radius) + 1 if it accepts carnets."
+        "+ 10 × (1 − distance / radius) + 1 if it accepts carnets − 10 × load (waiting dossiers and median days "
+        "to take in charge, at most 10: less than one more need covered)."
     )
     reasons: list[str] = strawberry.field(
-        description='Human-readable, in French, e.g. "à 3,2 km", "propose : Aide aux démarches administratives".'
+        description='Human-readable, in French, e.g. "à 3,2 km", "propose : Aide aux démarches administratives", '
+        '"12 dossiers en attente", "prend en charge en 4 jours (médiane)".'
+    )
+    waiting_dossiers: int = strawberry.field(description="Its ORIENTED dossiers now.")
+    median_days_to_take_in_charge: float | None = strawberry.field(
+        description="Over its last 90 days; null below 5 dossiers taken in charge."
     )
 
     @classmethod
@@ -38,6 +44,8 @@ class StructureSuggestion:
             missing_kinds=s.missing,
             score=s.score,
             reasons=s.reasons,
+            waiting_dossiers=s.waiting,
+            median_days_to_take_in_charge=s.median_days,
         )
 
 

@@ -39,15 +39,26 @@ REAL_FILES = [
 # permanences under the same (source, id), in two states: data-inclusion updates the 259 it dates later and
 # leaves the 1225 it dates the same ("stale"), so that re-importing both never flips them back and forth.
 # Its 240 "duplicate" ids are ids reused across sources (Hinaura 1003, siao 1003...): different places.
-# Nine warnings are text starting like a spreadsheet formula ("@telier connecté udaf", "- Avenue Paul
-# Mairat", bulleted presentations), kept as published and neutralised by the CSV export.
+# Warnings: hours (French-style times rewritten, or unreadable: HOURS_UNREADABLE), v0.1 publics without a v1
+# equivalent (« Public langues étrangères », « Handicaps psychiques »: 606 in the data-inclusion export), and
+# nine texts starting like a spreadsheet formula ("@telier connecté udaf", "- Avenue Paul Mairat", bulleted
+# presentations), kept as published and neutralised by the CSV export.
 FIRST_IMPORT = {
-    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0, 1),
+    "20230516-hub-du-sud-paca.json": ("lieux-v0.1-json", 792, 792, 0, 0, 0, 15),
     "20230711-charente.json": ("lieux-v0.1-json", 188, 188, 0, 0, 0, 0),
     "20231003-bus-france-services-charente.json": ("lieux-v0.1-json", 12, 12, 0, 0, 0, 0),
-    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 0, 2, 3),
-    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 259, 1225, 0, 5),
+    "cnfs-permanences-2022-07.json": ("lieux-v0.1-json", 2733, 2731, 0, 0, 2, 40),
+    "data-inclusion-lieux-2023-02.json": ("lieux-v0.1-json", 3811, 2327, 259, 1225, 0, 731),
     "liste-fs-20221201.csv": ("france-services-csv", 2683, 2657, 0, 0, 26, 5),
+}
+
+HOURS_UNREADABLE = {
+    "20230516-hub-du-sud-paca.json": 14,
+    "20230711-charente.json": 0,
+    "20231003-bus-france-services-charente.json": 0,
+    "cnfs-permanences-2022-07.json": 35,
+    "data-inclusion-lieux-2023-02.json": 118,
+    "liste-fs-20221201.csv": 4,
 }
 
 
@@ -107,6 +118,7 @@ def test_real_files_exact_counts_then_unchanged(db: Database) -> None:
 
     assert first.ok
     assert _counts(first) == FIRST_IMPORT
+    assert {Path(f.path).name: f.details["hours_unreadable"] for f in first.files} == HOURS_UNREADABLE
     assert calls[-1] == (10219, 10219)
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
     assert _count(db, Structure) == 8707
@@ -227,8 +239,9 @@ def test_v0_separators_misspelt_column_and_carnet(db: Database, tmp_path: Path) 
         _v0("b", services="Accéder à du matériel;Utilisation sécurisée du numérique;Danser la gigue"),
     ]
     report = import_lieux(db, [_write_json(tmp_path / "lieux.json", rows)])
-    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 0, 1)}
-    assert "« Danser la gigue » inconnu" in report.files[0].warnings[0].reason
+    assert _counts(report) == {"lieux.json": ("lieux-v0.1-json", 2, 2, 0, 0, 0, 2)}
+    reasons = [w.reason for w in report.files[0].warnings]
+    assert "« Danser la gigue » inconnu" in reasons[1] and "horaires « le mardi matin" in reasons[0]
     a = _structure(db, "test", "a")
     assert [o.kind for o in a.offerings] == [
         "ADMINISTRATIVE_PROCEDURES",

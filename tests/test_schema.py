@@ -13,36 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_CHECK = SHARED / "tools" / "contract_check.py"
 
 # What the contract still lists that is not built yet; shrinks to nothing as issues land.
-STILL_TO_BUILD: set[str] = {
-    "missing field Structure.publics",
-    "missing field Structure.specificSupport",
-    "missing field Structure.accessModes",
-    "missing field Structure.supportModes",
-    "missing field Structure.labels",
-    "missing field Structure.accessibilityUrl",
-    "missing field Structure.appointmentUrl",
-    "missing field Structure.mobile",
-    "missing field Structure.openingStatus",
-    "missing field Structure.acceptingOrientations",
-    "missing field Structure.closedAt",
-    "missing type OpeningStatus",
-    "missing type Public",
-    "missing type SpecificSupport",
-    "missing type AccessMode",
-    "missing type SupportMode",
-    "missing input field StructureFilter.publics",
-    "missing input field StructureFilter.specificSupport",
-    "missing input field StructureFilter.openAt",
-    "missing input field StructureFilter.includeClosed",
-    "missing field StructureSuggestion.waitingDossiers",
-    "missing field StructureSuggestion.medianDaysToTakeInCharge",
-    "missing type StructurePayload",
-    "missing type StructureResult",
-    "missing argument Query.nearbyOfferings(openAt)",
-    "missing argument Query.nearbyOfferings(publics)",
-    "missing argument Query.nearbyOfferings(specificSupport)",
-    "missing field Mutation.setAcceptingOrientations",
-}
+STILL_TO_BUILD: set[str] = set()
 
 
 def test_committed_schema_matches_the_code() -> None:

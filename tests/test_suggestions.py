@@ -141,6 +141,7 @@ def test_each_rule_of_the_score_acts(db: Database, world: dict[str, Any]) -> Non
         "couvre 2 besoins sur 2",
         "propose : Aide aux démarches administratives, Utilisation sécurisée du numérique",
         "n'accepte pas les carnets",
+        "aucun dossier en attente",
     ]
     near = got[1]
     assert near.matched == [ADMIN] and near.missing == [SAFE]
@@ -151,6 +152,7 @@ def test_each_rule_of_the_score_acts(db: Database, world: dict[str, Any]) -> Non
         "propose : Aide aux démarches administratives",
         "ne propose pas : Utilisation sécurisée du numérique",
         "accepte les carnets",
+        "aucun dossier en attente",
     ]
     assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
 

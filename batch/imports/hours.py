@@ -1,4 +1,11 @@
-"""France Services opening hours ("09:00 - 12:00 / 13:30 - 17:00" per weekday) to OSM ``opening_hours``.
+"""Opening hours as the sources write them, to OSM ``opening_hours`` (read by ``models.hours``).
+
+The national standard's ``horaires`` are OSM syntax already; some v0.1 producers wrote the times French
+style ("9h-12h30", "10h00-12h30") inside otherwise OSM expressions: those times are rewritten "09:00-12:30"
+when that makes the expression readable. French sentences ("du lundi au vendredi de 9h à 12h") are not
+guessed at: they are kept as published and counted as unreadable (no « ouvert maintenant » for them).
+
+France Services opening hours ("09:00 - 12:00 / 13:30 - 17:00" per weekday) to OSM ``opening_hours``.
 
 The list gives one cell per weekday. Each cell is a list of time ranges, separated by "/", ",", spaces or
 dashes, with variants seen in the file ("09:00-12:00", "9 :00-12h00"); "-", "00:00 - 00:00" or an empty cell
@@ -12,6 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from models.hours import readable
 
 DAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("h_lundi", "Mo"),
@@ -91,3 +101,32 @@ def opening_hours(row: Mapping[str, str | None]) -> str | None:
                 rules.append(f"{_days_label(run)} {spec}")
             run = []
     return "; ".join(rules) or None
+
+
+_FRENCH_TIME = re.compile(r"(?<![\d:])(\d{1,2})\s*h\s*(\d{2})?(?![\d:])")
+
+
+@dataclass(frozen=True)
+class Hours:
+    value: str | None  # what to store: OSM syntax, or the published text when it cannot be read
+    warning: str | None = None
+    unreadable: bool = False
+
+
+def osm_hours(raw: str | None) -> Hours:
+    """Published ``horaires``: kept when readable, French-style times rewritten when that makes them so."""
+    if raw is None or not raw.strip():
+        return Hours(None)
+    text = raw.strip()
+    if readable(text):
+        return Hours(text)
+    rewritten = _FRENCH_TIME.sub(lambda m: f"{int(m[1]):02d}:{m[2] or '00'}", text)
+    if rewritten != text and readable(rewritten):
+        return Hours(rewritten, f"horaires « {text} » lus comme « {rewritten} »")
+    shown = text if len(text) <= 120 else text[:119] + "…"
+    return Hours(
+        text,
+        f"horaires « {shown} » illisibles (syntaxe OpenStreetMap opening_hours attendue, "
+        "ex. « Mo-Fr 09:00-12:00 ») : gardés tels quels, sans « ouvert maintenant »",
+        unreadable=True,
+    )

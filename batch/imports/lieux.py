@@ -29,6 +29,12 @@ Decisions:
   comes from the file (France Services' insee_dep) or from the postal code where it is certain.
 - ``standard`` holds the other v1.0.2 fields that have values, as lists of strings; v0.1 fields are mapped
   by ``vocab``, and a value with no v1 equivalent is dropped.
+- Snapshots (``snapshot=True``): the file is the whole current list of the sources it names, so their open
+  places missing from it get ``closed_at`` (and a new ``updated_at``, for partners' incremental sync). A
+  snapshot that would close more than ``MASS_CLOSE_SHARE`` of a source's open places is refused whole
+  (nothing written) unless ``allow_mass_close``: a truncated export must not wipe a territory. Ids of rows
+  refused in the file count as present (a row with a typo is no closure). Any import that publishes a
+  closed place again reopens it.
 - Offerings: one per service kind; fees are the least free of the row's fees; ``accepts_carnet`` when a
   label mentions APTIC or Pass numérique, or the structure is an operator; no own point, the effective
   point being the structure's. On update offerings are synchronised by kind and keep their ids.
@@ -43,7 +49,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
@@ -56,7 +62,9 @@ from geo.points import set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
 from models.spreadsheet import starts_like_formula
+from models.standard import standard_masks
 from models.sync import stamp_changes
+from resolvers.hours import refresh_open_intervals
 
 FLUSH_EVERY = 500
 LOAD_CHUNK = 2000
@@ -79,6 +87,8 @@ STRUCTURE_COLUMNS = (
     "description",
     "source_updated_on",
     "standard",
+    "publics_mask",
+    "specific_support_mask",
 )
 
 
@@ -305,6 +315,7 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
     default_source = DEFAULT_SOURCES[parsed.format]
     places: list[Place] = []
     first_seen: dict[tuple[str, str], int] = {}
+    report.details["hours_unreadable"] = 0
     for record in parsed.records:
         raw_id = clean.one_line(record.data.get("id_fs" if "id_fs" in record.data else "id"), 200)
         if record.problem is not None:
@@ -325,10 +336,26 @@ def _places(parsed: ParsedFile, report: FileReport) -> list[Place]:
             )
             continue
         first_seen[key] = record.row
+        place.columns.update(standard_masks(place.columns["standard"]))
         for warning in [*place.warnings, *_formula_warnings(place)]:
             report.warn(record.row, place.source_id, warning)
+        report.details["hours_unreadable"] += place.hours_unreadable
         places.append(place)
     return places
+
+
+# A snapshot closing more than this share of a source's open places is refused (see the module's docstring).
+MASS_CLOSE_SHARE = 0.2
+
+
+class MassClose(Exception):
+    """A snapshot would close too many places of a source."""
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    seen_ids: set[str]  # ids of the file's refused rows: present, though not imported
+    allow_mass_close: bool
 
 
 @dataclass
@@ -361,14 +388,63 @@ def _existing(session: Session, places: list[Place]) -> dict[tuple[str, str], St
     return found
 
 
-def _write(session: Session, places: list[Place], report: FileReport, cursor: _Cursor, tick: Any) -> None:
+def _to_close(session: Session, places: list[Place], snapshot: SnapshotOptions) -> list[int]:
+    """The open places of the file's sources that it does not list, checked against the mass-close guard
+    before anything is written."""
+    present: dict[str, set[str]] = defaultdict(set)
+    for place in places:
+        present[place.source].add(place.source_id)
+    closing: list[int] = []
+    for source, ids in sorted(present.items()):
+        open_rows = session.execute(
+            select(Structure.id, Structure.source_id).where(
+                Structure.source == source, Structure.closed_at.is_(None)
+            )
+        ).all()
+        missing = [
+            pk for pk, source_id in open_rows if source_id not in ids and source_id not in snapshot.seen_ids
+        ]
+        if len(missing) > MASS_CLOSE_SHARE * len(open_rows) and not snapshot.allow_mass_close:
+            raise MassClose(
+                f"instantané refusé : il fermerait {len(missing)} des {len(open_rows)} lieux ouverts de la source "
+                f"« {source} » (plus de {MASS_CLOSE_SHARE:.0%}) ; fichier tronqué ? Relancez avec "
+                "--allow-mass-close si c'est voulu. Rien n'a été écrit"
+            )
+        closing += missing
+    return closing
+
+
+def _close(session: Session, ids: list[int], now: datetime) -> None:
+    table = Structure.metadata.tables[Structure.__tablename__]
+    for start in range(0, len(ids), LOAD_CHUNK):
+        session.execute(
+            update(table).where(table.c.id.in_(ids[start : start + LOAD_CHUNK])).values(closed_at=now)
+        )
+
+
+def _write(
+    session: Session,
+    places: list[Place],
+    report: FileReport,
+    cursor: _Cursor,
+    tick: Any,
+    snapshot: SnapshotOptions | None = None,
+) -> None:
     now = utcnow()  # provisional: stamp_changes gives the changed rows their commit-time stamp
+    closing = _to_close(session, places, snapshot) if snapshot is not None else []
     existing = _existing(session, places)
     pending: list[Place] = []
-    changed: list[int] = []
+    changed: list[int] = []  # stamped at commit; their hours or département may have changed too
+    reopened: list[int] = []
     for place in places:
         cursor.row = place.row
         row = existing.get((place.source, place.source_id))
+        if row is not None and row.closed_at is not None:
+            # Published again: open again, whatever else changed.
+            row.closed_at = None
+            row.updated_at = now
+            reopened.append(row.id)
+            report.details["reopened"] = report.details.get("reopened", 0) + 1
         if row is None:
             pending.append(place)
             report.taken += 1
@@ -394,7 +470,11 @@ def _write(session: Session, places: list[Place], report: FileReport, cursor: _C
     changed += _insert_new(session, pending, now)
     session.flush()
     cursor.flushed = cursor.done
-    stamp_changes(session, changed)
+    refresh_open_intervals(session, changed)
+    if snapshot is not None:
+        _close(session, closing, now)
+        report.details["closed"] = len(closing)
+    stamp_changes(session, [*changed, *reopened, *closing])
 
 
 def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
@@ -411,8 +491,15 @@ def _failure(exc: Exception, places: list[Place], cursor: _Cursor) -> str:
     return f"erreur {where} ({type(cause).__name__}: {message}) ; aucune ligne de ce fichier n'a été écrite"
 
 
-def import_lieux(db: Sessions, paths: Iterable[Path], *, progress: Progress | None = None) -> ImportReport:
-    """Import files of places, each file in its own all-or-nothing transaction."""
+def import_lieux(
+    db: Sessions,
+    paths: Iterable[Path],
+    *,
+    progress: Progress | None = None,
+    snapshot: bool = False,
+    allow_mass_close: bool = False,
+) -> ImportReport:
+    """Import files of places, each file in its own all-or-nothing transaction; ``snapshot``: see the module."""
     report = ImportReport()
     parsed_files: list[tuple[FileReport, ParsedFile]] = []
     for path in paths:
@@ -441,9 +528,16 @@ def import_lieux(db: Sessions, paths: Iterable[Path], *, progress: Progress | No
         for place in places:
             locate(place, communes)
         cursor = _Cursor()
+        options = (
+            SnapshotOptions({issue.id for issue in file_report.refused if issue.id}, allow_mass_close)
+            if snapshot
+            else None
+        )
         try:
             with db.write() as session:
-                _write(session, places, file_report, cursor, tick)
+                _write(session, places, file_report, cursor, tick, options)
+        except MassClose as exc:
+            file_report.fail(str(exc))
         except Exception as exc:  # whatever it is, the file was rolled back: the report says why
             file_report.fail(_failure(exc, places, cursor))
         base += file_report.rows

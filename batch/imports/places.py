@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batch.imports import clean, vocab
-from batch.imports.hours import UnreadableHours, opening_hours
+from batch.imports.hours import UnreadableHours, opening_hours, osm_hours
 from batch.imports.readers import (
     FORMAT_FRANCE_SERVICES,
     FORMAT_V0_CSV,
@@ -24,7 +24,8 @@ from batch.imports.readers import (
 )
 from geo.points import valid_point
 from models.enums import Fees, ServiceKind
-from models.standard import EXTRA_FIELDS, V1_FEES, V1_MODALITIES
+from models.hours import readable
+from models.standard import ALLOWED, ENUM_FIELDS, EXTRA_FIELDS, V1_FEES, V1_MODALITIES
 
 # The source of rows that do not name one. Both versions of the national standard share one default, so
 # that a producer moving from v0.1 to v1 keeps its ids.
@@ -81,6 +82,7 @@ class Place:
     modalities: str | None
     carnet: bool
     warnings: list[str] = field(default_factory=list)
+    hours_unreadable: bool = False
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -167,14 +169,19 @@ def _point(data: dict[str, Any], warnings: list[str]) -> tuple[float | None, flo
     return lat, lon
 
 
-def _common_columns(data: dict[str, Any], name: str, postal: str | None) -> dict[str, Any]:
+def _common_columns(
+    data: dict[str, Any], name: str, postal: str | None, warnings: list[str]
+) -> dict[str, Any]:
+    hours = osm_hours(clean.text(data.get("horaires")))
+    if hours.warning:
+        warnings.append(hours.warning)
     return {
         "name": name,
         "street": clean.one_line(data.get("adresse"), LIMITS["street"]) or "",
         "address_complement": clean.one_line(data.get("complement_adresse"), LIMITS["address_complement"]),
         "postal_code": postal or "",
         "city": clean.one_line(data.get("commune"), LIMITS["city"]) or "",
-        "opening_hours": clean.text(data.get("horaires")),
+        "opening_hours": hours.value,
         "phone": clean.one_line(data.get("telephone"), LIMITS["phone"]),
         "website": clean.joined(clean.contacts(data.get("site_web"), urls=True), LIMITS["website"]),
         "pivot": clean.pivot(data.get("pivot")),
@@ -182,6 +189,27 @@ def _common_columns(data: dict[str, Any], name: str, postal: str | None) -> dict
         "description": clean.text(data.get("presentation_detail")),
         "source_updated_on": clean.day(data.get("date_maj")),
     }
+
+
+def _standard_values(name: str, values: list[str], warnings: list[str]) -> list[str]:
+    """The values of an enumerated field of v1.0.2 in the standard's spelling; others dropped with a warning."""
+    allowed = {vocab.fold(label): label for label in ALLOWED[name]}
+    kept = []
+    for value in values:
+        label = allowed.get(vocab.fold(value))
+        if label is None:
+            warnings.append(f"{name} : « {value} » n'est pas une valeur du standard v1.0.2, ignorée")
+        else:
+            kept.append(label)
+    return _unique(kept)
+
+
+def _short(label: str) -> str:
+    return label.split(" : ", 1)[0]
+
+
+def _unreadable(columns: dict[str, Any]) -> bool:
+    return bool(columns["opening_hours"]) and not readable(columns["opening_hours"])
 
 
 def _standard(fields: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -199,7 +227,7 @@ def from_v1(record: Record, default_source: str) -> Place:
     source, source_id, name = _identity(data, "id", "nom", default_source)
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
     lat, lon = _point(data, warnings)
-    columns = _common_columns(data, name, postal)
+    columns = _common_columns(data, name, postal, warnings)
     emails = clean.contacts(data.get("courriels") or data.get("courriel"))
     multi = {
         name: _pipe_values(data.get(name))
@@ -209,6 +237,8 @@ def from_v1(record: Record, default_source: str) -> Place:
     multi.update(
         {name: _single(data.get(name)) for name in ("structure_parente", "fiche_acces_libre", "prise_rdv")}
     )
+    for name in (*ENUM_FIELDS, "itinerance"):
+        multi[name] = _standard_values(name, multi[name], warnings)
     columns.update(
         email=clean.joined(emails, LIMITS["email"]),
         typology=clean.joined(_pipe_values(data.get("typologie")), LIMITS["typology"]),
@@ -236,6 +266,7 @@ def from_v1(record: Record, default_source: str) -> Place:
         modalities=clean.joined(multi["modalites_accompagnement"], LIMITS["modalities"]),
         carnet=vocab.mentions_carnet(labels),
         warnings=warnings,
+        hours_unreadable=_unreadable(columns),
     )
 
 
@@ -270,7 +301,7 @@ def from_v0(record: Record, default_source: str) -> Place:
     source, source_id, name = _identity(data, "id", "nom", default_source)
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
     lat, lon = _point(data, warnings)
-    columns = _common_columns(data, name, postal)
+    columns = _common_columns(data, name, postal, warnings)
     fields: dict[str, list[str]] = {name: [] for name in EXTRA_FIELDS}
 
     services = vocab.split_labels(clean.text(data.get("services")) or "", vocab.SERVICE_KEYS)
@@ -305,6 +336,10 @@ def from_v0(record: Record, default_source: str) -> Place:
         mapped = vocab.V0_PUBLICS[label]
         if mapped is not None:
             fields[mapped[0]].append(mapped[1])
+        elif label not in vocab.V0_GENERAL_PUBLICS:
+            warnings.append(
+                f"publics_accueillis : « {_short(label)} » sans équivalent dans le standard v1.0.2, ignoré"
+            )
     if unknown:
         warnings.append(f"publics_accueillis : {', '.join(f'« {v} »' for v in unknown)} inconnus, ignorés")
 
@@ -348,11 +383,13 @@ def from_v0(record: Record, default_source: str) -> Place:
         modalities=clean.joined(fields["modalites_accompagnement"], LIMITS["modalities"]),
         carnet=carnet,
         warnings=warnings,
+        hours_unreadable=_unreadable(columns),
     )
 
 
 def from_france_services(record: Record, default_source: str) -> Place:
     data, warnings = record.data, list[str]()
+    unreadable = False
     source, source_id, name = _identity(data, "id_fs", "lib_fs", default_source)
     postal, insee = _locality(data, "code_postal", "insee_com", warnings)
     lat, lon = _point(data, warnings)
@@ -360,7 +397,7 @@ def from_france_services(record: Record, default_source: str) -> Place:
         hours = opening_hours(data)
     except UnreadableHours as exc:
         warnings.append(str(exc))
-        hours = None
+        hours, unreadable = None, True
     roaming = clean.one_line(data.get("itinerance"))
     standard = {
         **FRANCE_SERVICES_STANDARD,
@@ -398,6 +435,7 @@ def from_france_services(record: Record, default_source: str) -> Place:
         modalities="|".join(FRANCE_SERVICES_STANDARD["modalites_accompagnement"]),
         carnet=False,
         warnings=warnings,
+        hours_unreadable=unreadable,
     )
 
 

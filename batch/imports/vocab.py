@@ -65,6 +65,9 @@ V0_PUBLICS: dict[str, tuple[str, str] | None] = {
     "Personnes en situation d'illettrisme": ("prise_en_charge_specifique", "Illettrisme"),
 }
 
+# The v0.1 publics that say "everyone" rather than a public the place addresses specifically: no warning.
+V0_GENERAL_PUBLICS = frozenset({"Adultes"})
+
 # v0.1 conditions_acces → v1 frais_a_charge. A membership ("Adhésion") is a fee. The Pass numérique
 # entry is no fee: it makes the place accept carnets (see CARNET_MARKERS).
 V0_CONDITIONS: dict[str, str | None] = {

@@ -1,7 +1,7 @@
 """The notification outbox and partners' webhooks.
 
-Revision ID: 0005_follow_outbox
-Revises: 0004_perf
+Revision ID: 0006_follow_outbox
+Revises: 0005_places_standard
 Create Date: 2026-11-28
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from models.base import UTCDateTime
 
-revision: str = "0005_follow_outbox"
-down_revision: str | None = "0004_perf"
+revision: str = "0006_follow_outbox"
+down_revision: str | None = "0005_places_standard"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
