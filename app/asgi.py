@@ -25,9 +25,9 @@ from app import migrate
 from app.context import Context, Services
 from app.database import Database
 from app.http import cacheable_body, edge_middleware, error_body, has_credentials
+from app.limits import build_limiter
 from app.settings import Settings, load_settings
 from resolvers.auth import authenticate
-from resolvers.ratelimit import build_limiter
 from schema.root import build_schema
 
 log = logging.getLogger("aiguillage")
@@ -197,11 +197,13 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
 
     async def healthz(_request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(db.ping)
-        body = {
-            "status": "ok" if ok else "unavailable",
-            "database": "up" if ok else "down",
-            "backend": db.backend,
-        }
+        redis = "not configured"
+        if services.limiter.shared:
+            redis = "up" if await anyio.to_thread.run_sync(services.limiter.check) else "down"
+        # Redis down: retrievals and orientations answer « indisponible », the map and exports still work, and
+        # every process shares that Redis: 200 "degraded" keeps them serving rather than all leaving rotation.
+        status = "unavailable" if not ok else "degraded" if redis == "down" else "ok"
+        body = {"status": status, "database": "up" if ok else "down", "backend": db.backend, "redis": redis}
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @contextlib.asynccontextmanager

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from app.settings import Settings, SettingsError, load_settings
 
 
@@ -43,6 +45,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             "--workers > 1 needs AIGUILLAGE_REDIS_URL: each process would keep its own retrieval limit"
         )
 
+    from app.limits import AnotherServer, serving
+
     db = _db(settings)
     try:
         migrate.check_migrated(db.engine)
@@ -50,15 +54,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(str(exc)) from None
     finally:
         db.dispose()
-    uvicorn.run(
-        "app.asgi:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,  # app.asgi.AccessLog logs requests without their query strings
-    )
+    try:
+        with serving(settings) as covers:
+            print(f"aiguillage: {covers}", file=sys.stderr, flush=True)
+            uvicorn.run(
+                "app.asgi:app_from_env",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,  # app.asgi.AccessLog logs requests without their query strings
+            )
+    except AnotherServer as exc:
+        raise CommandError(str(exc)) from None
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -364,6 +373,25 @@ def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_export_validate(args: argparse.Namespace, settings: Settings) -> None:
+    # frictionless is heavy to import: only this command pays for it.
+    from batch.validation import SchemaUnavailable, load_schema, validate_csv
+
+    (path,) = _existing([args.file])
+    try:
+        schema = load_schema(args.schema)
+    except SchemaUnavailable as exc:
+        raise CommandError(f"{exc} (pass --schema with a local copy of the standard's schema.json)") from None
+    result = validate_csv(path, schema, max_errors=args.max_errors)
+    if result.valid:
+        print(f"{path} : conforme au standard v1.0.2 ({result.rows} ligne{'s' if result.rows > 1 else ''})")
+        return
+    print(f"{path} : non conforme au standard v1.0.2 ; premières erreurs :")
+    for problem in result.problems:
+        print(f"  {problem}")
+    raise CommandError(f"{path} does not conform to the standard (first {len(result.problems)} errors above)")
+
+
 def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
     from schema.root import export_sdl
 
@@ -372,6 +400,12 @@ def cmd_schema_export(args: argparse.Namespace, settings: Settings) -> None:
         sys.stdout.write(sdl)
     else:
         Path(args.output).write_text(sdl, encoding="utf-8")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1 expected, got {text!r}")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -496,6 +530,26 @@ def parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=int, default=50)
     log.set_defaults(fn=cmd_webhook_deliveries)
 
+    exp = sub.add_parser("export", help="files in the national standard").add_subparsers(
+        dest="export_command", required=True
+    )
+    check = exp.add_parser(
+        "validate",
+        help="check a CSV against the national standard v1.0.2 (Table Schema, with frictionless); "
+        "prints the first errors, exit status 1 when it does not conform",
+    )
+    check.add_argument("file", metavar="FILE")
+    check.add_argument(
+        "--schema",
+        metavar="PATH_OR_URL",
+        default=None,
+        help="the standard's Table Schema (default: its published v1.0.2 schema.json)",
+    )
+    check.add_argument(
+        "--max-errors", type=_positive, default=20, metavar="N", help="errors to print (default 20)"
+    )
+    check.set_defaults(fn=cmd_export_validate)
+
     sch = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(
         dest="schema_command", required=True
     )
@@ -512,6 +566,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.fn(args, settings)
     except (SettingsError, CommandError) as exc:
         print(f"aiguillage: error: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        # The database refused or did not answer: one line that says so, not a trace of our internals.
+        cause = exc.orig if exc.orig is not None else exc
+        message = " ".join(str(cause).split())[:300]
+        print(f"aiguillage: error: base de données : {type(cause).__name__}: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from strawberry.dataloader import DataLoader
 
 from app.database import Database
+from app.limits import Limiter
 from app.settings import Settings
 from models import DossierEvent, ServiceOffering, Structure
 from resolvers import dossiers as dossier_queries
@@ -35,7 +36,7 @@ class Services:
 
     settings: Settings
     db: Database
-    limiter: Any = None  # resolvers.ratelimit.Limiter, set by the app factory
+    limiter: Limiter
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from batch.imports.communes import write_search_keys
 from geo.points import set_point
 from models import (
@@ -326,6 +327,8 @@ def _operators(session: Session, members: list[Structure]) -> dict[object, Actor
 def _dossiers(session: Session, members: list[Structure], actors: dict[object, Actor]) -> None:
     coord = actors["coordinator"]
     pattern, example = r"[0-9]{3}[a-z]{3}", "000ysz"
+    # Every demo orientation succeeds, so each counted try is given back: no shared limit is needed.
+    limiter = MemoryLimiter(1, 60)
 
     def orient(index: int, member: int) -> Dossier:
         carnet, last, first, commune, needs = PEOPLE[index]
@@ -338,7 +341,7 @@ def _dossiers(session: Session, members: list[Structure], actors: dict[object, A
             to_structure_id=members[member].id,
             note="Orientation de démonstration",
         )
-        return uc.orient(session, coord, data, pattern, example)
+        return uc.orient(session, coord, data, pattern, example, limiter)
 
     # Espace numérique du Soleil: the seed's "Orientation (1) · Prise en charge (6) · Archives (1)".
     soleil = actors[0]

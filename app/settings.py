@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     parser_cache_size: int = Field(default=256, ge=0, le=100_000)
     redis_url: str | None = None
     claim_max_failures: int = Field(default=10, ge=1)
+    claim_structure_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="failed retrievals allowed per structure (all its operators) per window",
+    )
     claim_window_seconds: int = Field(default=900, ge=1)
     claim_cooldown_seconds: int = Field(
         default=600,

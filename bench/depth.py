@@ -37,6 +37,7 @@ from bench.places import SHARED_DATA
 from bench.run import KIND, NEARBY, Server, measure, origins
 from models import Commune, OpenInterval, Structure
 from models.standard import standard_masks
+from resolvers.communes import search_communes
 from resolvers.hours import refresh_open_intervals
 
 HOURS = (
@@ -188,6 +189,12 @@ def run(url: str, count: int, warmup: int, port: int, reuse: bool) -> dict[str, 
             results["communes"] = measure(
                 lambda i: post(COMMUNES, {"s": words[i % len(words)]}), count, warmup
             )
+
+            def communes_sql(i: int) -> None:
+                with db.read() as session:
+                    search_communes(session, words[i % len(words)], 10)
+
+            results["communes_sql"] = measure(communes_sql, count, warmup)
 
             for name in ("structures", "services"):
                 before = peak_kib(server.process.pid)

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 from models.mapping import Structure
 
+OPERATOR_NAME_MAX = 200
+
 
 class Operator(Base):
     __tablename__ = "operators"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(OPERATOR_NAME_MAX))
     role: Mapped[str] = mapped_column(String(20))
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     # SHA-256 of the bearer token: tokens are random 256-bit strings, so a fast hash is enough.

@@ -55,6 +55,16 @@ class RateLimited(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class Unavailable(DomainError):
+    """A part the answer needs (Redis, which counts the rate limits) does not answer: nothing was done."""
+
+    code = "UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after_seconds: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class TooManyFeatures(InvalidInput):
     """A map request matching more places than one answer may carry: an input error on ``bbox``."""
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Operator, Role, Structure, utcnow
+from models.dossiers import OPERATOR_NAME_MAX
 from models.errors import InvalidInput, NotFound
 from models.sync import stamp_changes
 
@@ -63,9 +64,12 @@ def create_operator(
     session: Session, name: str, role: Role, structure_id: int | None, email: str | None = None
 ) -> tuple[Operator, str]:
     """A new operator and its bearer token, returned once: only its hash is stored."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("name", "name : un nom d'affichage non vide est attendu")
+    name = " ".join(name.split())
+    limit = OPERATOR_NAME_MAX
+    if not name or len(name) > limit or not name.isprintable():
+        raise InvalidInput(
+            "name", f"name : un nom d'affichage non vide est attendu, {limit} caractères imprimables au plus"
+        )
     address = check_email(email) if email is not None else None
     if role is Role.OPERATOR:
         if structure_id is None:

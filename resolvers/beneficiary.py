@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models import DossierStatus
+from resolvers.attempts import STATUS_PER_ADDRESS, Limiter
 from resolvers.dossiers import find_by_name_and_carnet
-from resolvers.ratelimit import Limiter
 
 # While nobody holds the dossier (back in the coordinators' queue), no place is shown.
 NO_HOLDER = frozenset({DossierStatus.RETURNED})
@@ -38,7 +38,7 @@ def beneficiary_status(
         last_name,
         carnet_number,
         limiter,
-        f"status:{client}",
+        [f"{STATUS_PER_ADDRESS}:{client}"],
         carnet_pattern,
         example,
         name_field="lastName",

@@ -37,15 +37,14 @@ from models.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
-    RateLimited,
     Unauthenticated,
 )
 from models.mapping import INSEE_COMMUNE_CODE, accepting_orientations, pause_message
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
 from resolvers import notifications, waiting
+from resolvers.attempts import Limiter, count_try, failed_try_keys
 from resolvers.auth import Actor
 from resolvers.pagination import ID, INSTANT, Page, decode_cursor, keyset_page, page_size
-from resolvers.ratelimit import Limiter
 
 STATUS_LABELS = {
     DossierStatus.ORIENTED: "orienté (onglet Orientations)",
@@ -446,7 +445,12 @@ class OrientInput:
 
 
 def orient(
-    session: Session, actor: Actor | None, data: OrientInput, carnet_pattern: str, example: str
+    session: Session,
+    actor: Actor | None,
+    data: OrientInput,
+    carnet_pattern: str,
+    example: str,
+    limiter: Limiter,
 ) -> Dossier:
     actor = require_actor(actor)
     carnet = normalise_carnet(data.carnet_number, carnet_pattern, example, "input.carnetNumber")
@@ -464,6 +468,9 @@ def orient(
     if _who(actor, None) not in rule.who:
         raise NotAllowed("Action réservée.")
     _target_structure(session, data.to_structure_id, "input.toStructureId")
+    # « Carnet already known » tells about a beneficiary: it is a failed try at a carnet like a failed
+    # retrieval, counted by the same limits, or orienting would be a carnet oracle outside them.
+    tries = count_try(limiter, failed_try_keys(actor.operator_id, actor.structure_id))
     if session.scalar(select(Dossier.id).where(Dossier.carnet_number == carnet)) is not None:
         raise Conflict(_KNOWN_CARNET)
     assert last_name is not None
@@ -489,6 +496,7 @@ def orient(
             session.flush()
     except IntegrityError:
         raise Conflict(_KNOWN_CARNET) from None
+    tries.give_back()
     _record(
         session,
         dossier.id,
@@ -620,7 +628,7 @@ def find_by_name_and_carnet(
     last_name: str,
     carnet_number: str,
     limiter: Limiter,
-    key: str,
+    keys: Sequence[str],
     carnet_pattern: str,
     example: str,
     *,
@@ -628,23 +636,20 @@ def find_by_name_and_carnet(
 ) -> Dossier:
     """The dossier of NAME + carnet, for retrieval and for the beneficiary's own status.
 
-    A wrong name and an unknown carnet give the same ``NotFound``; each failure counts against ``key``'s
-    limit (an attempt is counted before the lookup and given back when it matches).
+    A wrong name and an unknown carnet give the same ``NotFound``; each failure counts against the limits
+    of ``keys`` (a try is counted before the lookup and given back when it matches).
     """
     carnet = normalise_carnet(carnet_number, carnet_pattern, example)
     name = _name(last_name, name_field, required=True)
     assert name is not None
-    wait = limiter.acquire(key)
-    if wait is not None:
-        minutes = max(1, round(wait / 60))
-        raise RateLimited(wait, f"Trop d'essais infructueux : réessayez dans {minutes} min environ.")
+    tries = count_try(limiter, keys)
     dossier = session.scalars(select(Dossier).where(Dossier.carnet_number == carnet)).first()
     # Compare in constant time against the stored key, or against a dummy when the carnet is unknown,
     # so that both failures take the same path.
     stored = dossier.name_key if dossier is not None else "\x00" * len(fold_name(name))
     if dossier is None or not hmac.compare_digest(stored.encode(), fold_name(name).encode()):
         raise NotFound(CLAIM_NO_MATCH)
-    limiter.release(key)
+    tries.give_back()
     return dossier
 
 
@@ -671,7 +676,7 @@ def claim(
         last_name,
         carnet_number,
         limiter,
-        f"claim:{actor.operator_id}",
+        failed_try_keys(actor.operator_id, actor.structure_id),
         carnet_pattern,
         example,
         name_field="beneficiaryLastName",

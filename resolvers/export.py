@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
-from models.spreadsheet import neutralise_formula
+from models.spreadsheet import neutralise_formula, starts_like_formula
 from models.standard import ALLOWED, FEES_LABELS, FREE_TEXT, PIVOT, SEPARATOR, V1_COLUMNS
 from resolvers.ids import to_global_id
 from resolvers.structures import offerings_by_structure_ids
@@ -91,7 +91,9 @@ def _enumerated(name: str, values: Sequence[str]) -> str:
 
 def _summary(text: str | None) -> str:
     text = (text or "").strip()
-    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+    # The standard's limit is on the written cell, which a neutralised formula starts with an apostrophe.
+    room = SUMMARY_MAX - 1 if starts_like_formula(text) else SUMMARY_MAX
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 
 def _number(value: float | None) -> str:

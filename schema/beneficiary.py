@@ -14,6 +14,7 @@ from schema.errors import (
     InvalidInputError,
     NotFoundError,
     RateLimitedError,
+    UnavailableError,
     to_error,
 )
 from schema.mapping import StructureType
@@ -39,7 +40,7 @@ class BeneficiaryStatus:
 
 
 BeneficiaryStatusResult = Annotated[
-    BeneficiaryStatus | NotFoundError | InvalidInputError | RateLimitedError,
+    BeneficiaryStatus | NotFoundError | InvalidInputError | RateLimitedError | UnavailableError,
     strawberry.union("BeneficiaryStatusResult"),
 ]
 
@@ -79,6 +80,6 @@ class BeneficiaryQuery:
             )
         except DomainError as exc:
             error = to_error(exc)
-            assert isinstance(error, NotFoundError | InvalidInputError | RateLimitedError)
+            assert isinstance(error, NotFoundError | InvalidInputError | RateLimitedError | UnavailableError)
             return error
         return BeneficiaryStatus(status=found.status, structure_id=found.structure_id)

@@ -24,6 +24,7 @@ from schema.errors import (
     NotAllowedError,
     NotFoundError,
     RateLimitedError,
+    UnavailableError,
     to_error,
 )
 from schema.mapping import StructureType
@@ -185,7 +186,8 @@ DossierResult = Annotated[
     | InvalidTransitionError
     | InvalidInputError
     | ConflictError
-    | RateLimitedError,
+    | RateLimitedError
+    | UnavailableError,
     strawberry.union("DossierResult"),
 ]
 
@@ -268,7 +270,10 @@ def _pk(value: strawberry.ID, type_name: str, field: str) -> int:
 
 @strawberry.type
 class DossierMutation:
-    @strawberry.mutation(description="Orient a new beneficiary to a member structure.")
+    @strawberry.mutation(
+        description="Orient a new beneficiary to a member structure. "
+        "A carnet already known counts as a failed try of the retrieval limits."
+    )
     async def orient_beneficiary(self, info: Info, input: OrientBeneficiaryInput) -> DossierResult:
         settings = info.context.settings
         try:
@@ -283,7 +288,14 @@ class DossierMutation:
             )
         except DomainError as exc:
             return to_error(exc)
-        return await _act(info, use_cases.orient, data, settings.carnet_pattern, settings.carnet_example)
+        return await _act(
+            info,
+            use_cases.orient,
+            data,
+            settings.carnet_pattern,
+            settings.carnet_example,
+            info.context.services.limiter,
+        )
 
     @strawberry.mutation(description="« J'indique que le.a bénéficiaire est pris.e en charge ».")
     async def take_in_charge(

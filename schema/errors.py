@@ -46,6 +46,13 @@ class RateLimitedError(Error):
     retry_after_seconds: int
 
 
+@strawberry.type(
+    description="« Service momentanément indisponible »: a part the answer needs does not answer; nothing was done."
+)
+class UnavailableError(Error):
+    retry_after_seconds: int
+
+
 AnyError = (
     NotAllowedError
     | NotFoundError
@@ -53,6 +60,7 @@ AnyError = (
     | InvalidInputError
     | ConflictError
     | RateLimitedError
+    | UnavailableError
 )
 
 
@@ -65,6 +73,10 @@ def to_error(exc: domain.DomainError) -> AnyError:
             return InvalidInputError(code=code, message=exc.message, field=exc.field)
         case domain.RateLimited():
             return RateLimitedError(
+                code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
+            )
+        case domain.Unavailable():
+            return UnavailableError(
                 code=code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
             )
         case domain.NotFound():

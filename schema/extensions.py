@@ -13,7 +13,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from models.errors import DomainError, InvalidInput, RateLimited
+from models.errors import DomainError, InvalidInput, RateLimited, Unavailable
 
 log = logging.getLogger("aiguillage.graphql")
 
@@ -39,7 +39,7 @@ class DomainErrors(SchemaExtension):
             extensions["code"] = domain.code
             if isinstance(domain, InvalidInput) and domain.field:
                 extensions["field"] = domain.field
-            if isinstance(domain, RateLimited):
+            if isinstance(domain, RateLimited | Unavailable):
                 extensions["retryAfterSeconds"] = domain.retry_after_seconds
             error.message = domain.message
             error.extensions = extensions

@@ -7,7 +7,12 @@ from tests.conftest import GQL
 def test_healthz_names_backend(client: Any, backend: str) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up", "backend": backend}
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "backend": backend,
+        "redis": "not configured",
+    }
 
 
 def test_structures_page_and_me(gql: GQL, db: Any) -> None:

@@ -106,6 +106,7 @@ def test_operator_create_prints_a_working_token_last(settings: Settings, db: Dat
         ["webhook", "list"],
         ["webhook", "remove"],
         ["webhook", "deliveries"],
+        ["export", "validate"],
     ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -230,3 +231,15 @@ def test_import_of_a_deeply_nested_json_is_one_line(settings: Settings, db: Data
     run = cli(settings, "import", "lieux", str(path))
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "trop imbriqué" in run.stdout
+
+
+def test_bad_names_and_an_unreachable_database_are_one_line(settings: Settings, db: Database) -> None:
+    too_long = cli(settings, "operator", "create", "--name", "x" * 201, "--role", "coordinator")
+    assert too_long.returncode == 1 and "Traceback" not in too_long.stderr
+    assert too_long.stderr.strip().endswith("200 caractères imprimables au plus")
+    control = cli(settings, "operator", "create", "--name", "Sam\x1b[31m", "--role", "coordinator")
+    assert control.returncode == 1 and "imprimables" in control.stderr
+    down = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    unreachable = cli(down, "operator", "create", "--name", "Sam", "--role", "coordinator")
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr, unreachable.stderr
+    assert unreachable.stderr.startswith("aiguillage: error: base de données : OperationalError")

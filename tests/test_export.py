@@ -5,50 +5,33 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from starlette.testclient import TestClient
 
 from app.database import Database
 from app.http_geo import csv_chunks
-from models import Fees, ServiceKind
+from batch.imports import import_communes, import_lieux
+from batch.validation import load_schema, validate_csv
+from models import Fees, ServiceKind, Structure
 from resolvers.export import phone_number
 from resolvers.ids import to_global_id
 from tests import factories
 from tests.conftest import SHARED_DATA
-from tests.geo_factories import analyze, commune, load_lieux_v0
+from tests.geo_factories import commune
+from tests.test_import_communes import DECOUPAGE, LAPOSTE
+from tests.test_import_lieux import REAL_FILES, V1_EXAMPLE
 
-SCHEMA = json.loads(
-    (SHARED_DATA / "schema" / "lieux-mediation-numerique-schema-v1.0.2.json").read_text("utf-8")
-)
+SCHEMA_FILE = SHARED_DATA / "schema" / "lieux-mediation-numerique-schema-v1.0.2.json"
+SCHEMA = load_schema(SCHEMA_FILE)
 FIELDS = SCHEMA["fields"]
-
-
-def violations(row: dict[str, str]) -> list[str]:
-    """What a Table Schema validator would say of one row (patterns anchored on the whole value)."""
-    found = []
-    for spec in FIELDS:
-        name, value, constraints = spec["name"], row[spec["name"]], spec.get("constraints", {})
-        if value == "":
-            if constraints.get("required"):
-                found.append(f"{name}: required")
-            continue
-        if "pattern" in constraints and not re.fullmatch(constraints["pattern"], value):
-            found.append(f"{name}: {value!r} does not match {constraints['pattern']}")
-        if "maxLength" in constraints and len(value) > constraints["maxLength"]:
-            found.append(f"{name}: longer than {constraints['maxLength']}")
-        if spec["type"] == "date":
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                found.append(f"{name}: {value!r} is not YYYY-MM-DD")
-            else:
-                date.fromisoformat(value)
-        if spec["type"] == "number":
-            float(value)
-    return found
 
 
 def read_export(client: TestClient, **params: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -61,19 +44,29 @@ def read_export(client: TestClient, **params: str) -> tuple[list[str], list[dict
     return header, [dict(zip(header, r, strict=True)) for r in rows]
 
 
-def test_every_row_of_real_data_is_valid(client: TestClient, db: Database) -> None:
-    with db.write() as session:
-        placed = load_lieux_v0(session)
-        analyze(session)
+def assert_conforms(client: TestClient, folder: Path) -> int:
+    """The whole export checked by frictionless against the standard's Table Schema; returns its rows."""
+    response = client.get("/exports/lieux.csv")
+    path = folder / "lieux.csv"
+    path.write_bytes(response.content)
+    result = validate_csv(path, SCHEMA, max_errors=20)
+    assert result.valid, "\n".join(map(str, result.problems))
+    return result.rows
+
+
+def test_every_row_of_real_data_is_valid(client: TestClient, db: Database, tmp_path: Path) -> None:
+    import_communes(db, LAPOSTE, DECOUPAGE)
+    imported = import_lieux(db, [*REAL_FILES, V1_EXAMPLE])
+    assert imported.ok
+    with db.read() as session:
+        places = session.scalar(select(func.count()).select_from(Structure)) or 0
     header, rows = read_export(client)
     assert header == [f["name"] for f in FIELDS]
-    assert len(rows) == len({p.structure_id for p in placed})
-    assert len({r["id"] for r in rows}) == len(rows)
-    for row in rows:
-        assert violations(row) == [], row
+    assert places > 8700 and len(rows) == places  # every imported place has what the standard requires
+    assert assert_conforms(client, tmp_path) == len(rows)
 
 
-def test_columns_are_derived_normalised_and_valid(client: TestClient, db: Database) -> None:
+def test_columns_are_derived_normalised_and_valid(client: TestClient, db: Database, tmp_path: Path) -> None:
     with db.write() as session:
         commune(session, "16015", "Angoulême", 45.6484, 0.1562, ("16000",))
         full = factories.structure(
@@ -109,8 +102,7 @@ def test_columns_are_derived_normalised_and_valid(client: TestClient, db: Databa
     _, rows = read_export(client)
     by_name = {r["nom"]: r for r in rows}
     assert set(by_name) == {"Médiathèque l'Alpha", "Sans adresse complète", "Case numérique"}
-    for row in rows:
-        assert violations(row) == [], row
+    assert assert_conforms(client, tmp_path) == 3
 
     alpha = by_name["Médiathèque l'Alpha"]
     assert alpha["id"] == to_global_id("Structure", full.id)
@@ -198,6 +190,52 @@ def test_export_reads_in_keyset_batches(db: Database) -> None:
     assert [t.count("\r\n") for t in texts] == [1, 3, 3, 1]
     assert len(statements) == 3
     assert all("LIMIT" in s and "structures.id >" in s for s in statements)
+
+
+def validate_command(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
+    command = [sys.executable, "-m", "app.cli", "export", "validate", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+def test_export_validate_reports_the_first_errors(tmp_path: Path) -> None:
+    example = SHARED_DATA / "schema" / "lieux-mediation-numerique-exemple-valide-v1.0.2.csv"
+    good = validate_command(str(example), "--schema", str(SCHEMA_FILE))
+    assert good.returncode == 0, good.stderr
+    assert "conforme au standard v1.0.2 (1 ligne)" in good.stdout
+
+    header, *rows = list(csv.reader(io.StringIO(example.read_text("utf-8"), newline="")))
+    broken = [dict(zip(header, rows[0], strict=True)) for _ in range(3)]
+    broken[0].update(pivot="pas un siret", code_postal="7500")
+    broken[1].update(id="structure-2", date_maj="05/03/2024", latitude="43,5")
+    broken[2].update(id="structure-3", nom="")
+    path = tmp_path / "lieux.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(broken)
+    bad = validate_command(str(path), "--schema", str(SCHEMA_FILE))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1, bad.stderr
+    lines = bad.stdout.splitlines()
+    assert "non conforme" in lines[0]
+    assert lines[1:] == [
+        "  ligne 2, colonne pivot : « pas un siret » ne convient pas ; attendu : du texte, "
+        "au motif ^[a-zA-Z0-9]{9,14}$, ex. 43493312300029",
+        "  ligne 2, colonne code_postal : « 7500 » ne convient pas ; attendu : du texte, au motif ^\\d{5}$, ex. 51100",
+        "  ligne 3, colonne latitude : « 43,5 » ne convient pas ; attendu : un nombre (point décimal), ex. 43.52609",
+        "  ligne 3, colonne date_maj : « 05/03/2024 » ne convient pas ; attendu : une date AAAA-MM-JJ, ex. 2024-04-02",
+        "  ligne 4, colonne nom : valeur obligatoire, absente ici ; attendu : du texte, ex. Anonymal",
+    ]
+    first = validate_command(str(path), "--schema", str(SCHEMA_FILE), "--max-errors", "2")
+    assert first.returncode == 1 and len(first.stdout.splitlines()) == 3
+
+
+def test_the_command_line_does_not_load_frictionless_to_start() -> None:
+    probe = "import sys, app.cli; print('frictionless' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        == "False\n"
+    )
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised(

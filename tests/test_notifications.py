@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from app.settings import Settings
 from batch.jobs import deliveries
 from models import DeclineReason, Dossier, DossierEvent, DossierStatus, Operator, Role, errors, utcnow
@@ -28,7 +29,6 @@ from resolvers import dossiers as uc
 from resolvers import webhooks
 from resolvers.auth import Actor
 from resolvers.ids import to_global_id
-from resolvers.ratelimit import MemoryLimiter
 from tests import factories
 from tests.receivers import http_receiver, run_worker, smtp_server, worker_env, worker_process
 
@@ -71,7 +71,7 @@ def _world(db: Database) -> dict[str, Any]:
 
 def _orient(session: Session, w: dict[str, Any], to: str = "a", carnet: str = CARNET) -> Dossier:
     data = uc.OrientInput(carnet_number=carnet, last_name=NAME, to_structure_id=w[to], note=NOTE)
-    return uc.orient(session, w["coline"], data, PATTERN, EXAMPLE)
+    return uc.orient(session, w["coline"], data, PATTERN, EXAMPLE, _limiter())
 
 
 def _outbox(db: Database) -> list[Notification]:

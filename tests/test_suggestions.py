@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from app.context import Context, Services
 from app.database import Database
+from app.limits import build_limiter
 from app.settings import Settings
 from geo.points import EARTH_RADIUS_KM, haversine_km
 from models import Dossier, ServiceKind, Structure
@@ -242,7 +243,9 @@ def run(settings: Settings, db: Database, token: str | None, variables: dict[str
     )
     with db.read() as session:
         actor = authenticate(session, token) if token else None
-    context = Context(services=Services(settings=settings, db=db), actor=actor)
+    context = Context(
+        services=Services(settings=settings, db=db, limiter=build_limiter(settings)), actor=actor
+    )
     return asyncio.run(schema.execute(QUERY, variable_values=variables, context_value=context))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from app.settings import Settings
 from models import Dossier, Operator, Role
 from resolvers import dossiers as uc
@@ -66,7 +67,7 @@ def test_webhook_add_list_deliveries_remove(settings: Settings, db: Database) ->
 
     with db.write() as session:
         data = uc.OrientInput(carnet_number="123abc", last_name="Lefèvre", to_structure_id=place.id)
-        uc.orient(session, coordinator, data, r"[0-9]{3}[a-z]{3}", "000ysz")
+        uc.orient(session, coordinator, data, r"[0-9]{3}[a-z]{3}", "000ysz", MemoryLimiter(10, 60))
     log = cli(settings, "webhook", "deliveries", "--webhook", hook_id)
     assert (
         log.returncode == 0

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.database import Database
+from app.limits import MemoryLimiter
 from models import ArchiveReason, DeclineReason, Dossier, DossierEvent, DossierStatus, Role, errors, utcnow
 from models.workflow import PEOPLE, SYSTEM_ACTIONS, SYSTEM_NAME, TABLE, Action, Who, markdown_table
 from resolvers import dossiers as uc
 from resolvers.auth import Actor
-from resolvers.ratelimit import MemoryLimiter
 from tests import factories
 
 PATTERN, EXAMPLE = r"[0-9]{3}[a-z]{3}", "000ysz"
@@ -108,7 +108,7 @@ def _act(
     match action:
         case Action.ORIENT:
             data = uc.OrientInput(carnet_number="123abc", last_name="Lefèvre", to_structure_id=home)
-            return uc.orient(session, actor, data, PATTERN, EXAMPLE)
+            return uc.orient(session, actor, data, PATTERN, EXAMPLE, limiter)
         case Action.TAKE_IN_CHARGE:
             return uc.take_in_charge(session, actor, dossier_id or 0, None)
         case Action.REORIENT:
