@@ -85,6 +85,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  {who:<45} {token}")
     if args.no_serve:
         return
+    print(f"Public map: http://{args.host}:{args.port}/")
+    print(f"Operators' console (paste a token above): http://{args.host}:{args.port}/console")
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
     _worker_beside(settings)
     cmd_serve(args, settings)

@@ -31,7 +31,7 @@ from models.enums import (
     EVENT_LABELS,
     STATUS_TAB_LABELS,
 )
-from models.standard import SERVICE_LABELS
+from models.standard import PUBLIC_LABELS, SERVICE_LABELS, SPECIFIC_SUPPORT_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
@@ -106,6 +106,8 @@ def config(settings: Settings) -> dict[str, Any]:
         "carnetExample": settings.carnet_example,
         "pageSizeMax": settings.page_size_max,
         "services": {kind.name: label for kind, label in SERVICE_LABELS.items()},
+        "publics": {public.name: label for public, label in PUBLIC_LABELS.items()},
+        "specificSupport": {support.name: label for support, label in SPECIFIC_SUPPORT_LABELS.items()},
         "tabs": {status.name: label for status, label in STATUS_TAB_LABELS.items()},
         "archiveReasons": {reason.name: label for reason, label in ARCHIVE_REASON_LABELS.items()},
         "declineReasons": {reason.name: label for reason, label in DECLINE_REASON_LABELS.items()},

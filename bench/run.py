@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -124,6 +125,10 @@ class Server:
             **(env or {}),
         }
         root = root or Path(__file__).resolve().parents[1]
+        # Another server left on the port would answer in its place: refuse rather than measure it.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise RuntimeError(f"port {port} is already taken: stop what listens there")
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [

@@ -16,8 +16,10 @@ Measured, one request at a time on one keep-alive connection after a warm-up, ag
 - ``trivial``: ``{ __typename }``;
 - ``month`` / ``year``: the whole ``statistics`` document (every figure, structures' names) for June 2026 and
   for 2026;
-- ``month_sql`` / ``year_sql``: the bare SQL of the same requests, timed in this process: the use case
-  ``resolvers.statistics.statistics`` and the structures' batch load, in one read session.
+- ``month_sql`` / ``year_sql``: the bare SQL of the same requests, timed in this process: what the resolver
+  runs, ``resolvers.statistics.statistics_with_structures`` (the figures' one statement and the structures'
+  batch load) in one read session. Request and bare SQL are measured turn about, so that both see the same
+  load on the shared machine.
 
 Prints and writes (``--out``, default bench/results/statistics-<UTC time>.json) p50/p99 in milliseconds and
 the ratios request p50 / bare SQL p50.
@@ -30,8 +32,8 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ from app import migrate
 from app.database import Database
 from app.settings import load_settings
 from bench.generate import fresh_database
-from bench.run import Server, measure
+from bench.run import Server, measure, percentiles
 from models import (
     AnonymousDossier,
     AnonymousStep,
@@ -55,8 +57,7 @@ from models import (
     Structure,
 )
 from resolvers.auth import Actor, hash_token
-from resolvers.statistics import statistics
-from resolvers.structures import structures_by_ids
+from resolvers.statistics import statistics_with_structures
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("AIGUILLAGE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -286,6 +287,22 @@ def generate(url: str = URL, seed: int = 20261128) -> dict[str, Any]:
     }
 
 
+def interleaved(
+    first: Callable[[], object], second: Callable[[], object], count: int, warmup: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """p50/p99 of two calls measured turn about."""
+    for _ in range(warmup):
+        first()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(count):
+        for call, out in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            call()
+            out.append(time.perf_counter() - started)
+    return percentiles(samples[0]), percentiles(samples[1])
+
+
 def run(url: str, count: int, warmup: int, port: int) -> dict[str, Any]:
     db = Database.from_settings(load_settings(database_url=url))
     with db.read() as session:
@@ -298,15 +315,9 @@ def run(url: str, count: int, warmup: int, port: int) -> dict[str, Any]:
     actor = Actor(coordinator.id, coordinator.name, Role.COORDINATOR, None)
     results: dict[str, Any] = {"url": url, **sizes}
 
-    def bare_sql(start: datetime, end: datetime) -> Any:
-        def call(_i: int) -> None:
-            with db.read() as session:
-                figures = statistics(session, actor, start, end)
-                ids = {s.structure_id for s in figures.by_structure}
-                ids |= {a for a, _, _ in figures.flows} | {b for _, b, _ in figures.flows}
-                structures_by_ids(session, sorted(ids))
-
-        return call
+    def bare_sql(start: datetime, end: datetime) -> None:
+        with db.read() as session:
+            statistics_with_structures(session, actor, start, end)
 
     server = Server(url, port)
     try:
@@ -328,11 +339,15 @@ def run(url: str, count: int, warmup: int, port: int) -> dict[str, Any]:
                 results[f"{name}_figures"] = {
                     k: answer[k] for k in ("oriented", "takenInCharge", "medianDaysToTakeInCharge")
                 } | {"structures": len(answer["byStructure"]), "flows": len(answer["flows"])}
-                results[name] = measure(partial(lambda v, _i: post(QUERY, v), variables), count, warmup)
-                results[f"{name}_sql"] = measure(bare_sql(start, end), count, warmup)
-                results[f"{name}_ratio"] = round(
-                    results[name]["p50_ms"] / results[f"{name}_sql"]["p50_ms"], 2
+                # Request and bare SQL alternate, so that both see the same load on the shared machine.
+                http, sql = interleaved(
+                    lambda v=variables: post(QUERY, v),
+                    lambda s=start, e=end: bare_sql(s, e),
+                    count,
+                    warmup,
                 )
+                results[name], results[f"{name}_sql"] = http, sql
+                results[f"{name}_ratio"] = round(http["p50_ms"] / sql["p50_ms"], 2)
     finally:
         server.stop()
         db.dispose()

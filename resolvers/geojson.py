@@ -145,7 +145,7 @@ def _features(rows: Sequence[Any]) -> str:
     return ",".join(parts)
 
 
-def _clusters(session: Session, conditions: Sequence[Any], grid: Grid) -> str:
+def _clusters(session: Session, conditions: Sequence[Any], grid: Grid, params: dict[str, Any]) -> str:
     column, row = cell_keys(Structure.latitude, Structure.longitude)
     points = (
         select(
@@ -179,7 +179,7 @@ def _clusters(session: Session, conditions: Sequence[Any], grid: Grid) -> str:
     )
     parts = []
     for cx, cy, count, operators, first_id, lon, lat, west, south, east, north in session.execute(
-        stmt, grid.params()
+        stmt, {**params, **grid.params()}
     ):
         lone = f',"id":"{to_global_id("Structure", first_id)}"' if count == 1 else ""
         parts.append(
@@ -199,17 +199,18 @@ def structures_geojson(
     with ``zoom``, the clusters of the places on the map's grid at that zoom (``geo.clusters``).
     """
     assert query.bbox is not None, "the map's GeoJSON is always for a box"
-    conditions = _conditions(query, session.get_bind().dialect.name)
-    rows = session.execute(_places_statement(conditions, max_features + 1)).all()
+    params: dict[str, Any] = {}
+    conditions = _conditions(query, session.get_bind().dialect.name, params)
+    rows = session.execute(_places_statement(conditions, max_features + 1), params).all()
     if len(rows) <= max_features:
         head = '{"type":"FeatureCollection",' + ('"clustered":false,' if zoom is not None else "")
         return (head + '"features":[' + _features(rows) + "]}").encode()
     if zoom is None:
-        matched = count_structures(session, conditions)
+        matched = count_structures(session, conditions, params)
         raise TooManyFeatures(matched, max_features)
     grid = grid_for(query.bbox, zoom)
     return (
         f'{{"type":"FeatureCollection","clustered":true,"zoom":{grid.zoom},"features":['
-        + _clusters(session, conditions, grid)
+        + _clusters(session, conditions, grid, params)
         + "]}"
     ).encode()

@@ -19,13 +19,14 @@ from typing import Any
 from sqlalchemy import CTE, Float, Integer, Select, String, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from models import Dossier, DossierEvent, DossierEventKind, DossierStatus
+from models import Dossier, DossierEvent, DossierEventKind, DossierStatus, Structure
 from models.errors import InvalidInput, NotAllowed
 from models.sql import days_between
 from models.statistics import AnonymousStep
 from resolvers.auth import Actor
 from resolvers.dossiers import require_actor
 from resolvers.pagination import checked_instant
+from resolvers.structures import structures_by_ids
 
 K = DossierEventKind
 MEDIAN_DIGITS = 2
@@ -280,3 +281,21 @@ def statistics(session: Session, actor: Actor | None, start: datetime, end: date
                 figures.flows.append((a, b, n))
     figures.by_structure = [per[k] for k in sorted(per)]
     return figures
+
+
+@dataclass(frozen=True)
+class Statistics:
+    figures: NetworkFigures
+    structures: dict[int, Structure]  # every structure the figures name, by id
+
+
+def statistics_with_structures(
+    session: Session, actor: Actor | None, start: datetime, end: datetime
+) -> Statistics:
+    """The figures and, in the same session, the structures they name (one query, not one per name)."""
+    figures = statistics(session, actor, start, end)
+    ids = {s.structure_id for s in figures.by_structure}
+    ids |= {a for a, _, _ in figures.flows} | {b for _, b, _ in figures.flows}
+    ordered = sorted(ids)
+    rows = structures_by_ids(session, ordered)
+    return Statistics(figures, {pk: row for pk, row in zip(ordered, rows, strict=True) if row is not None})

@@ -1,4 +1,9 @@
-"""Network statistics for coordinators."""
+"""Network statistics for coordinators.
+
+The figures and the structures they name are read in one session, then served from plain fields: a
+statistics answer has thousands of fields (a structure per line, two per flow), and a resolver or a loader
+call per field would cost more than the SQL.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,6 @@ from schema.mapping import StructureType
 Info = strawberry.Info[Context, None]
 
 
-async def _structure(info: Info, pk: int) -> StructureType:
-    row = await info.context.loaders.structure.load(pk)
-    assert row is not None, "statistics name structures by foreign key"
-    return StructureType.of(row)
-
-
 @strawberry.type
 class ReasonCount:
     reason: str = strawberry.field(description="The ArchiveReason or DeclineReason name.")
@@ -28,116 +27,85 @@ class ReasonCount:
 
 @strawberry.type
 class ReorientationFlow:
-    from_id: strawberry.Private[int]
-    to_id: strawberry.Private[int]
+    from_: StructureType = strawberry.field(name="from")
+    to: StructureType
     count: int
-
-    @strawberry.field(name="from")
-    async def from_(self, info: Info) -> StructureType:
-        return await _structure(info, self.from_id)
-
-    @strawberry.field
-    async def to(self, info: Info) -> StructureType:
-        return await _structure(info, self.to_id)
 
 
 @strawberry.type
 class StructureStatistics:
-    row: strawberry.Private[use_cases.StructureFigures]
-
-    @strawberry.field
-    async def structure(self, info: Info) -> StructureType:
-        return await _structure(info, self.row.structure_id)
-
-    @strawberry.field(description="Dossiers oriented or reoriented to it.")
-    def oriented(self) -> int:
-        return self.row.oriented
-
-    @strawberry.field
-    def taken_in_charge(self) -> int:
-        return self.row.taken_in_charge
-
-    @strawberry.field(
+    structure: StructureType
+    oriented: int = strawberry.field(description="Dossiers oriented or reoriented to it.")
+    taken_in_charge: int
+    reoriented_away: int = strawberry.field(
         description="Dossiers it reoriented to another structure (or a coordinator did, from it)."
     )
-    def reoriented_away(self) -> int:
-        return self.row.reoriented_away
-
-    @strawberry.field
-    def archived(self) -> int:
-        return self.row.archived
-
-    @strawberry.field
-    def declined(self) -> int:
-        return self.row.declined
-
-    @strawberry.field
-    def expired(self) -> int:
-        return self.row.expired
-
-    @strawberry.field(description="Its ORIENTED dossiers now, whatever the period.")
-    def waiting_now(self) -> int:
-        return self.row.waiting_now
-
-    @strawberry.field(description="Over its takings in charge in the period; null when there were none.")
-    def median_days_to_take_in_charge(self) -> float | None:
-        return self.row.median_days_to_take_in_charge
+    archived: int
+    declined: int
+    expired: int
+    waiting_now: int = strawberry.field(description="Its ORIENTED dossiers now, whatever the period.")
+    median_days_to_take_in_charge: float | None = strawberry.field(
+        description="Over its takings in charge in the period; null when there were none."
+    )
 
 
 @strawberry.type(description="Events in [from, to), purged (anonymised) dossiers included.")
 class NetworkStatistics:
-    row: strawberry.Private[use_cases.NetworkFigures]
-
-    @strawberry.field(description="New beneficiaries oriented.")
-    def oriented(self) -> int:
-        return self.row.oriented
-
-    @strawberry.field
-    def taken_in_charge(self) -> int:
-        return self.row.taken_in_charge
-
-    @strawberry.field
-    def reoriented(self) -> int:
-        return self.row.reoriented
-
-    @strawberry.field
-    def archived(self) -> int:
-        return self.row.archived
-
-    @strawberry.field
-    def declined(self) -> int:
-        return self.row.declined
-
-    @strawberry.field
-    def expired(self) -> int:
-        return self.row.expired
-
-    @strawberry.field
-    def claimed(self) -> int:
-        return self.row.claimed
-
-    @strawberry.field(
+    oriented: int = strawberry.field(description="New beneficiaries oriented.")
+    taken_in_charge: int
+    reoriented: int
+    archived: int
+    declined: int
+    expired: int
+    claimed: int
+    median_days_to_take_in_charge: float | None = strawberry.field(
         description="Days from the last orientation to the taking in charge, median over the period's takings "
         "in charge; null when there were none."
     )
-    def median_days_to_take_in_charge(self) -> float | None:
-        return self.row.median_days_to_take_in_charge
+    archive_reasons: list[ReasonCount] = strawberry.field(
+        description="reason = ArchiveReason name; most frequent first."
+    )
+    decline_reasons: list[ReasonCount] = strawberry.field(
+        description="reason = DeclineReason name; most frequent first."
+    )
+    by_structure: list[StructureStatistics] = strawberry.field(
+        description="Structures with events in the period or dossiers waiting now, by id."
+    )
+    flows: list[ReorientationFlow] = strawberry.field(
+        description="Reorientations between two structures; largest first."
+    )
 
-    @strawberry.field(description="reason = ArchiveReason name; most frequent first.")
-    def archive_reasons(self) -> list[ReasonCount]:
-        return [ReasonCount(reason=r, count=n) for r, n in self.row.archive_reasons]
-
-    @strawberry.field(description="reason = DeclineReason name; most frequent first.")
-    def decline_reasons(self) -> list[ReasonCount]:
-        return [ReasonCount(reason=r, count=n) for r, n in self.row.decline_reasons]
-
-    @strawberry.field(description="Structures with events in the period or dossiers waiting now, by id.")
-    def by_structure(self) -> list[StructureStatistics]:
-        return [StructureStatistics(row=s) for s in self.row.by_structure]
-
-    @strawberry.field(description="Reorientations between two structures; largest first.")
-    def flows(self) -> list[ReorientationFlow]:
-        return [ReorientationFlow(from_id=a, to_id=b, count=n) for a, b, n in self.row.flows]
+    @classmethod
+    def of(cls, found: use_cases.Statistics) -> NetworkStatistics:
+        f = found.figures
+        cards = {pk: StructureType.of(row) for pk, row in found.structures.items()}
+        return cls(
+            oriented=f.oriented,
+            taken_in_charge=f.taken_in_charge,
+            reoriented=f.reoriented,
+            archived=f.archived,
+            declined=f.declined,
+            expired=f.expired,
+            claimed=f.claimed,
+            median_days_to_take_in_charge=f.median_days_to_take_in_charge,
+            archive_reasons=[ReasonCount(reason=r, count=n) for r, n in f.archive_reasons],
+            decline_reasons=[ReasonCount(reason=r, count=n) for r, n in f.decline_reasons],
+            by_structure=[
+                StructureStatistics(
+                    structure=cards[s.structure_id],
+                    oriented=s.oriented,
+                    taken_in_charge=s.taken_in_charge,
+                    reoriented_away=s.reoriented_away,
+                    archived=s.archived,
+                    declined=s.declined,
+                    expired=s.expired,
+                    waiting_now=s.waiting_now,
+                    median_days_to_take_in_charge=s.median_days_to_take_in_charge,
+                )
+                for s in f.by_structure
+            ],
+            flows=[ReorientationFlow(from_=cards[a], to=cards[b], count=n) for a, b, n in f.flows],
+        )
 
 
 @strawberry.type
@@ -149,5 +117,5 @@ class StatisticsQuery:
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
     ) -> NetworkStatistics:
-        figures = await info.context.read(use_cases.statistics, info.context.actor, from_, to)
-        return NetworkStatistics(row=figures)
+        found = await info.context.read(use_cases.statistics_with_structures, info.context.actor, from_, to)
+        return NetworkStatistics.of(found)

@@ -117,7 +117,7 @@ def no_horizontal_scroll(tab: Tab) -> None:
 def test_postal_code_search_lists_and_marks_places_and_a_filter_narrows_them(tab: Tab) -> None:
     page = tab.page
     tab.goto("/")
-    expect(page.locator("#services input[type=checkbox]")).to_have_count(9)
+    expect(page.locator("input[name=services]")).to_have_count(9)
     tab.accessible()
     page.get_by_label("Commune ou code postal").fill("16000")
     page.get_by_role("button", name="Rechercher").click()
@@ -167,6 +167,7 @@ def test_map_with_the_keyboard_alone_around_me_and_an_unknown_postal_code(tab: T
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 45.6411, "longitude": 0.1986})  # Soyaux
     tab.goto("/carte")
+    expect(page.locator("input[name=services]")).to_have_count(9)  # the page's script is ready
     page.get_by_label("Commune ou code postal").focus()
     page.keyboard.type("99999")
     page.keyboard.press("Enter")
@@ -400,7 +401,15 @@ def test_coordinator_orients_a_new_beneficiary_and_sees_typed_errors(tab: Tab) -
 
 
 def test_console_holds_at_375_pixels(phone: Tab) -> None:
+    page = phone.page
     sign_in(phone, "demo-soleil")
+    # a tab chosen while the first list is still loading wins over that list
+    page.get_by_role("tab", name=re.compile("^Prise en charge")).click()
+    expect(page.locator("table.dossiers tbody tr")).to_have_count(6)
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Prise en charge (6)")
+    # on a phone each dossier is a block whose cells say what they are
+    first_row = page.locator("table.dossiers tbody tr").first
+    expect(first_row.get_by_role("cell", name="Pris en charge depuis : aujourd'hui")).to_be_visible()
     no_horizontal_scroll(phone)
     open_dossier(phone, "Prise en charge", "FERRAND")
     phone.page.get_by_role("button", name="Je le.a réoriente vers une autre structure opératrice").click()
@@ -447,6 +456,7 @@ def test_an_operator_declines_and_the_coordinator_reorients_from_a_reorienter(ta
 def test_commune_search_completes_names(tab: Tab) -> None:
     page = tab.page
     tab.goto("/")
+    expect(page.locator("input[name=services]")).to_have_count(9)  # the page's script is ready
     page.get_by_label("Commune ou code postal").fill("soya")
     expect(page.locator("#place-suggestions option[value='Soyaux (16800)']")).to_have_count(1)
     page.get_by_label("Commune ou code postal").fill("Soyaux (16800)")
@@ -480,4 +490,33 @@ def test_coordinator_statistics_page(tab: Tab) -> None:
     csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert csv.splitlines()[0].startswith('"Structure";"Orientés"')
     assert "Espace numérique du Soleil" in csv
+    tab.clean()
+
+
+def test_map_filters_of_the_standard_open_now_and_links(tab: Tab) -> None:
+    page = tab.page
+    tab.goto("/?q=16000")
+    expect(page.locator("#results-summary")).to_contain_text("du plus proche au plus loin")
+    everything = result_names(tab)
+    soleil = page.locator("#results .result", has_text="Espace numérique du Soleil")
+    # hours read now (open or closed, whatever the time of the run), appointment and accessibility links
+    expect(soleil.locator(".fr-badge")).to_have_text(re.compile(r"^(Ouvert maintenant|Fermé)"))
+    expect(soleil.get_by_role("link", name="Prendre rendez-vous")).to_have_attribute(
+        "href", "https://rdv.example/lieu-01"
+    )
+    page.get_by_label("Seniors").check(force=True)
+    expect(page.locator("#results-summary")).not_to_contain_text(f"{len(everything)} lieux")
+    seniors = result_names(tab)
+    assert "Maison des solidarités du Plateau" in seniors and "Espace numérique du Soleil" not in seniors
+    assert set(seniors) < set(everything)
+    assert "publics=SENIORS" in page.url
+    page.get_by_label("Seniors").uncheck(force=True)
+    page.get_by_label("Ouvert maintenant").check(force=True)
+    settled(tab)
+    assert "ouvert=1" in page.url
+    badges = page.locator("#results .result .fr-badge").all_inner_texts()
+    assert all(b.startswith("Ouvert maintenant") for b in badges)
+    shown = int(page.locator("body").get_attribute("data-markers") or 0)
+    assert shown == len(result_names(tab)) or shown >= len(badges)
+    tab.accessible()
     tab.clean()

@@ -32,12 +32,14 @@ export async function graphql(query, variables = {}, token = null) {
 }
 
 /** The places inside a box as GeoJSON, with the map's filters. Throws ApiError with the endpoint's message. */
-export async function structuresGeoJSON(bounds, kinds, signal) {
+export async function structuresGeoJSON(bounds, { kinds, publics, specificSupport }, signal) {
   const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
     .map((v) => v.toFixed(5))
     .join(",");
   const params = new URLSearchParams({ bbox });
   if (kinds.length) params.set("kinds", kinds.join(","));
+  if (publics.length) params.set("publics", publics.join(","));
+  if (specificSupport.length) params.set("specific_support", specificSupport.join(","));
   const response = await fetch(`/geo/structures.geojson?${params}`, { signal });
   const body = await response.json();
   if (!response.ok) throw new ApiError(body.error?.message ?? `Erreur du service (HTTP ${response.status}).`);

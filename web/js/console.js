@@ -63,6 +63,11 @@ let counts = null;
 const view = { tab: "ORIENTED", search: "", dossierId: null };
 
 const $ = (id) => document.getElementById(id);
+// Each panel load takes a ticket; an answer that arrives after a newer load started is dropped, so that a
+// slow list never replaces the tab the user has since chosen.
+let generation = 0;
+const ticket = () => ++generation;
+const superseded = (mine) => mine !== generation;
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 const api = (query, variables) => graphql(query, variables, token());
 
@@ -197,8 +202,10 @@ function writeHash() {
 }
 
 async function refresh() {
+  const mine = ticket();
   try {
     counts = (await api(Q.counts)).dossierCounts;
+    if (superseded(mine)) return;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     notice(error.message, "error");
@@ -215,9 +222,11 @@ async function refresh() {
 
 async function showList(after = null, rows = null) {
   const status = view.tab;
+  const mine = ticket();
   let data;
   try {
     data = (await api(Q.list, { status, search: view.search || null, first: PAGE, after })).dossiers;
+    if (superseded(mine)) return;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     fill($("panel"), h("p", { className: "notice notice--error" }, error.message));
@@ -234,10 +243,10 @@ async function showList(after = null, rows = null) {
       h("tr", { "data-id": node.id },
         h("th", { scope: "row" },
           h("button", { type: "button", className: "fr-link", onclick: () => openDossier(node.id) }, fullName(node.beneficiary))),
-        h("td", {}, node.carnetNumber),
-        h("td", {}, needs(node.needs)),
-        coordinator ? h("td", {}, node.structure.name) : null,
-        h("td", { className: "days" }, status === "ARCHIVED" ? date(waited) : days(waited))));
+        h("td", { "data-label": "N° carnet" }, node.carnetNumber),
+        h("td", { "data-label": "Besoins" }, needs(node.needs)),
+        coordinator ? h("td", { "data-label": "Structure" }, node.structure.name) : null,
+        h("td", { className: "days", "data-label": sinceHeader }, status === "ARCHIVED" ? date(waited) : days(waited))));
   }
   const more = data.pageInfo.hasNextPage
     ? h("button", { type: "button", className: "fr-btn fr-btn--secondary fr-mt-2w",
@@ -285,9 +294,11 @@ async function openDossier(id) {
 }
 
 async function showDossier(id) {
+  const mine = ticket();
   let dossier;
   try {
     dossier = (await api(Q.dossier, { id })).dossier;
+    if (superseded(mine)) return;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     notice(error.message, "error");
@@ -622,6 +633,7 @@ async function reorientDialog(dossier) {
 // ---- + Bénéficiaire and orientation ----
 
 function showClaimForm() {
+  ticket();
   const form = h("form", { novalidate: true, id: "claim-form" },
     h("p", {}, "Le.a bénéficiaire dispose d'un carnet mais n'apparaît pas dans vos orientations : indiquez son NOM et son N° CARNET pour récupérer son dossier."),
     input("claim-name", "NOM du/de la bénéficiaire", { field: "beneficiaryLastName", autocomplete: "off" }),
@@ -657,9 +669,11 @@ function showClaimForm() {
 }
 
 async function showOrientForm() {
+  const mine = ticket();
   let members = [];
   try {
     members = (await api(Q.members)).structures.edges.map((e) => e.node);
+    if (superseded(mine)) return;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     notice(error.message, "error");
@@ -771,9 +785,11 @@ function csvOf(rows) {
 async function showStatistics(days = 30) {
   const to = new Date();
   const from = new Date(to.getTime() - days * 86_400_000);
+  const mine = ticket();
   let stats;
   try {
     stats = (await api(Q.statistics, { from: from.toISOString(), to: to.toISOString() })).statistics;
+    if (superseded(mine)) return;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     fill($("panel"), h("p", { className: "notice notice--error" }, error.message));

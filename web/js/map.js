@@ -2,9 +2,12 @@
 // clustered markers, a place's card, and the page's state in its URL so that a link can be shared.
 import { ApiError, baseMap, fill, graphql, h, km, loadConfig, pin, structuresGeoJSON } from "./api.js";
 
-const NEARBY = `query Nearby($near: PlaceInput!, $kinds: [ServiceKind!], $first: Int) {
-  nearbyOfferings(near: $near, kinds: $kinds, radiusKm: 20, first: $first) {
-    edges { distanceKm node { structure { id name phone website openingHours isOperator
+const NEARBY = `query Nearby($near: PlaceInput!, $kinds: [ServiceKind!], $first: Int, $openAt: DateTime,
+                             $publics: [Public!], $specificSupport: [SpecificSupport!]) {
+  nearbyOfferings(near: $near, kinds: $kinds, radiusKm: 20, first: $first, openAt: $openAt, publics: $publics,
+                  specificSupport: $specificSupport) {
+    edges { distanceKm node { structure { id name phone website openingHours isOperator appointmentUrl
+      accessibilityUrl openingStatus { isOpen nextChange }
       address { street postalCode city } location { latitude longitude } offerings { kind acceptsCarnet } } } }
   }
 }`;
@@ -14,7 +17,13 @@ const COMMUNES = `query Communes($search: String!) {
 const FRANCE = { lat: 46.6, lng: 2.4, z: 6 };
 const NEARBY_FIRST = 100;
 
-const state = { q: "", around: null, kinds: [], lieu: null };
+const state = { q: "", around: null, kinds: [], publics: [], specificSupport: [], open: false, lieu: null };
+// The filter groups: the URL parameter, the state's key, the config's labels, the legend.
+const FILTERS = [
+  ["services", "kinds", "services", "Services"],
+  ["publics", "publics", "publics", "Publics accueillis"],
+  ["accueil", "specificSupport", "specificSupport", "Accompagnement spécifique"],
+];
 let config;
 let map;
 let cluster;
@@ -33,7 +42,7 @@ function placeFromFeature(feature) {
   return {
     id: p.id, name: p.name, address: p.address, phone: p.phone, website: p.website,
     openingHours: p.openingHours, isOperator: p.isOperator, acceptsCarnet: p.acceptsCarnet,
-    kinds: p.kinds, lat, lng,
+    kinds: p.kinds, lat, lng, appointmentUrl: p.appointmentUrl, accessibilityUrl: p.accessibilityUrl,
   };
 }
 
@@ -44,6 +53,8 @@ function placeFromStructure(s) {
     acceptsCarnet: s.offerings.some((o) => o.acceptsCarnet),
     kinds: Object.keys(config.services).filter((k) => s.offerings.some((o) => o.kind === k)),
     lat: s.location?.latitude, lng: s.location?.longitude,
+    appointmentUrl: s.appointmentUrl, accessibilityUrl: s.accessibilityUrl, openingStatus: s.openingStatus,
+    rich: true,
   };
 }
 
@@ -54,7 +65,10 @@ function readUrl() {
   state.q = params.get("q") ?? "";
   const around = params.get("autour")?.split(",").map(Number);
   state.around = around?.length === 2 && around.every(Number.isFinite) ? around : null;
-  state.kinds = (params.get("services") ?? "").split(",").filter((k) => k in config.services);
+  for (const [param, key, labels] of FILTERS) {
+    state[key] = (params.get(param) ?? "").split(",").filter((k) => k in config[labels]);
+  }
+  state.open = params.get("ouvert") === "1";
   state.lieu = params.get("lieu");
   const view = ["lat", "lon", "z"].map((k) => Number(params.get(k)));
   return params.has("z") && view.every(Number.isFinite) ? { lat: view[0], lng: view[1], z: view[2] } : null;
@@ -64,7 +78,8 @@ function writeUrl() {
   const params = new URLSearchParams();
   if (state.q) params.set("q", state.q);
   if (state.around) params.set("autour", state.around.join(","));
-  if (state.kinds.length) params.set("services", state.kinds.join(","));
+  for (const [param, key] of FILTERS) if (state[key].length) params.set(param, state[key].join(","));
+  if (state.open) params.set("ouvert", "1");
   if (state.lieu) params.set("lieu", state.lieu);
   const c = map.getCenter();
   params.set("lat", c.lat.toFixed(4));
@@ -75,21 +90,32 @@ function writeUrl() {
 
 // ---- filters ----
 
+function checkbox(name, value, label, checked) {
+  const id = `${name}-${value}`;
+  return h("div", { className: "fr-fieldset__element" },
+    h("div", { className: "fr-checkbox-group fr-checkbox-group--sm" },
+      h("input", { type: "checkbox", id, name, value, checked, onchange: onFiltersChanged }),
+      h("label", { className: "fr-label", for: id }, label)));
+}
+
 function buildFilters() {
-  const fieldset = $("services");
-  for (const [kind, label] of Object.entries(config.services)) {
-    const id = `service-${kind}`;
-    fieldset.append(
-      h("div", { className: "fr-fieldset__element" },
-        h("div", { className: "fr-checkbox-group fr-checkbox-group--sm" },
-          h("input", { type: "checkbox", id, name: "services", value: kind, checked: state.kinds.includes(kind),
-            onchange: onFiltersChanged }),
-          h("label", { className: "fr-label", for: id }, label))));
+  $("services").before(checkbox("ouvert", "1", "Ouvert maintenant", state.open));
+  $("services").append(
+    ...Object.entries(config.services).map(([kind, label]) => checkbox("services", kind, label, state.kinds.includes(kind))),
+  );
+  for (const [param, key, labels, legend] of FILTERS.slice(1)) {
+    $("extra-filters").append(
+      h("fieldset", { className: "fr-fieldset", "aria-labelledby": `${param}-legend` },
+        h("legend", { className: "fr-fieldset__legend fr-text--regular", id: `${param}-legend` }, legend),
+        Object.entries(config[labels]).map(([value, label]) => checkbox(param, value, label, state[key].includes(value)))));
   }
 }
 
 function onFiltersChanged() {
-  state.kinds = [...document.querySelectorAll("input[name=services]:checked")].map((i) => i.value);
+  for (const [param, key] of FILTERS) {
+    state[key] = [...document.querySelectorAll(`input[name=${param}]:checked`)].map((i) => i.value);
+  }
+  state.open = $("ouvert-1").checked;
   if (state.q || state.around) search({ fit: false });
   else reloadViewport();
 }
@@ -142,7 +168,11 @@ async function nearFromInput() {
   return communeCodes.has(text) ? { communeCode: communeCodes.get(text) } : null;
 }
 
+let searches = 0;
+
 async function search({ fit = true } = {}) {
+  // Filters clicked in a row start searches in a row: only the last one's answer is shown.
+  const mine = ++searches;
   let near;
   if (state.around) near = { point: { latitude: state.around[0], longitude: state.around[1] } };
   else {
@@ -165,9 +195,14 @@ async function search({ fit = true } = {}) {
   $("results-summary").textContent = "Recherche en cours…";
   let data;
   try {
-    data = await graphql(NEARBY, { near, kinds: state.kinds.length ? state.kinds : null, first: NEARBY_FIRST });
+    const some = (list) => (list.length ? list : null);
+    data = await graphql(NEARBY, {
+      near, kinds: some(state.kinds), publics: some(state.publics), specificSupport: some(state.specificSupport),
+      openAt: state.open ? new Date().toISOString() : null, first: NEARBY_FIRST,
+    });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
+    if (mine !== searches) return;
     nearby = [];
     fieldError(error.message);
     renderList();
@@ -175,6 +210,7 @@ async function search({ fit = true } = {}) {
     $("map").dataset.state = "ready";
     return;
   }
+  if (mine !== searches) return;
   const seen = new Map();
   for (const edge of data.nearbyOfferings.edges) {
     const s = edge.node.structure;
@@ -202,7 +238,7 @@ async function reloadViewport() {
   const status = $("map-status");
   let collection;
   try {
-    collection = await structuresGeoJSON(map.getBounds(), state.kinds, viewportAbort.signal);
+    collection = await structuresGeoJSON(map.getBounds(), state, viewportAbort.signal);
   } catch (error) {
     if (error.name === "AbortError") return;
     if (!(error instanceof ApiError)) throw error;
@@ -218,8 +254,13 @@ async function reloadViewport() {
   markers.clear();
   visibleIds = new Set();
   const layers = [];
+  // The viewport's GeoJSON knows no hours: « Ouvert maintenant » keeps the markers of the open places found.
+  const openIds = state.open && nearby ? new Set(nearby.map(({ place }) => place.id)) : null;
   for (const feature of collection.features) {
-    const place = placeFromFeature(feature);
+    if (openIds && !openIds.has(feature.properties.id)) continue;
+    // A place found by the search knows more (hours now, appointment, accessibility) than its feature.
+    const known = places.get(feature.properties.id);
+    const place = known?.rich ? known : placeFromFeature(feature);
     places.set(place.id, place);
     visibleIds.add(place.id);
     const marker = pin([place.lat, place.lng], place.name, place.isOperator);
@@ -228,7 +269,7 @@ async function reloadViewport() {
     layers.push(marker);
   }
   cluster.addLayers(layers);
-  const n = collection.features.length;
+  const n = layers.length;
   status.textContent = n ? `${n} lieu${n > 1 ? "x" : ""} sur la carte` : "Aucun lieu dans cette zone de la carte.";
   document.body.dataset.markers = String(n);
   renderList();
@@ -270,14 +311,32 @@ function renderList() {
         h("p", { className: "fr-text--sm result__meta" },
           distanceKm === null ? null : h("strong", {}, `${km(distanceKm)} · `),
           `${place.address.street}, ${place.address.postalCode} ${place.address.city}`),
+        openBadge(place),
         h("ul", { className: "fr-tags-group" },
           serviceLabels(place).map((label) => h("li", {}, h("p", { className: "fr-tag fr-tag--sm" }, label)))),
-        h("p", { className: "fr-text--sm result__contact" },
-          place.phone ? h("a", { href: `tel:${place.phone.replace(/\s+/g, "")}` }, place.phone) : null,
-          place.phone && place.website ? " · " : null,
-          place.website ? h("a", { href: place.website, rel: "noopener", target: "_blank",
-            title: `Site de ${place.name} (nouvelle fenêtre)` }, "Site internet") : null)));
+        h("p", { className: "fr-text--sm result__contact" }, contactLinks(place))));
   }
+}
+
+function openBadge(place) {
+  const status = place.openingStatus;
+  if (!status) return null;
+  const next = status.nextChange
+    ? new Date(status.nextChange).toLocaleString("fr-FR", { weekday: "long", hour: "2-digit", minute: "2-digit" })
+    : null;
+  return h("p", { className: `fr-badge fr-badge--sm ${status.isOpen ? "fr-badge--success" : "fr-badge--warning"}` },
+    status.isOpen ? `Ouvert maintenant${next ? ` · ferme ${next}` : ""}` : `Fermé${next ? ` · ouvre ${next}` : ""}`);
+}
+
+function contactLinks(place) {
+  const external = (href, text) => h("a", { href, rel: "noopener", target: "_blank", title: `${text} — ${place.name} (nouvelle fenêtre)` }, text);
+  const links = [
+    place.phone ? h("a", { href: `tel:${place.phone.replace(/\s+/g, "")}` }, place.phone) : null,
+    place.website ? external(place.website, "Site internet") : null,
+    place.appointmentUrl ? external(place.appointmentUrl, "Prendre rendez-vous") : null,
+    place.accessibilityUrl ? external(place.accessibilityUrl, "Accessibilité") : null,
+  ].filter(Boolean);
+  return links.flatMap((link, i) => (i ? [" · ", link] : [link]));
 }
 
 // ---- card ----
@@ -296,13 +355,10 @@ function openCard(id, { pan }) {
     h("p", {}, `${place.address.street}`, h("br"), `${place.address.postalCode} ${place.address.city}`),
     h("h3", { className: "fr-text--md fr-mb-1v" }, "Services"),
     h("ul", {}, serviceLabels(place).map((label) => h("li", {}, label))),
+    openBadge(place),
     place.openingHours ? h("p", {}, h("strong", {}, "Horaires : "), place.openingHours) : null,
     place.acceptsCarnet ? h("p", { className: "fr-badge fr-badge--success fr-badge--sm" }, "Accepte les carnets") : null,
-    h("p", {},
-      place.phone ? h("a", { className: "fr-link", href: `tel:${place.phone.replace(/\s+/g, "")}` }, place.phone) : null,
-      place.phone ? h("br") : null,
-      place.website ? h("a", { className: "fr-link", href: place.website, rel: "noopener", target: "_blank",
-        title: `Site de ${place.name} (nouvelle fenêtre)` }, "Site internet") : null),
+    h("p", {}, contactLinks(place)),
   );
   card.hidden = false;
   card.focus();
@@ -328,7 +384,8 @@ async function start() {
   const view = readUrl();
   buildFilters();
   // On a phone the nine filters would push the map out of sight: folded unless some are in use.
-  if (window.matchMedia("(max-width: 48em)").matches && !state.kinds.length) $("filters").open = false;
+  const filtering = state.open || FILTERS.some(([, key]) => state[key].length);
+  if (window.matchMedia("(max-width: 48em)").matches && !filtering) $("filters").open = false;
   $("place").value = state.q;
   map = baseMap($("map"), config);
   cluster = window.L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
