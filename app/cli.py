@@ -88,7 +88,21 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Public map: http://{args.host}:{args.port}/")
     print(f"Operators' console (paste a token above): http://{args.host}:{args.port}/console")
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    _worker_beside(settings)
     cmd_serve(args, settings)
+
+
+def _worker_beside(settings: Settings) -> None:
+    """The demo's worker: a thread of the serving process, ended with it."""
+    import threading
+
+    from batch import worker
+
+    db = _migrated_db(settings)
+    print(worker.announce(settings))
+    threading.Thread(
+        target=worker.run_forever, args=(db, settings, threading.Event()), name="worker", daemon=True
+    ).start()
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
@@ -192,7 +206,7 @@ def cmd_operator_create(args: argparse.Namespace, settings: Settings) -> None:
 
     def run() -> tuple[int, str]:
         with db.write() as session:
-            operator, token = create_operator(session, args.name, role, structure_id)
+            operator, token = create_operator(session, args.name, role, structure_id, args.email)
             return operator.id, token
 
     operator_id, token = _domain(run)
@@ -215,6 +229,132 @@ def cmd_operator_revoke(args: argparse.Namespace, settings: Settings) -> None:
 
     _domain(run)
     print(f"operator {operator_id} revoked: its token no longer works")
+
+
+def cmd_operator_notifications(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.auth import set_notifications
+
+    operator_id = _pk(args.operator_id, "Operator", "OPERATOR_ID")
+    db = _migrated_db(settings)
+
+    def run() -> str | None:
+        with db.write() as session:
+            return set_notifications(session, operator_id, args.state == "on").email
+
+    email = _domain(run)
+    if args.state == "on":
+        where = f"to {email}" if email else "once it has an e-mail (operator create --email)"
+        print(f"operator {operator_id}: notifications on, sent {where}")
+    else:
+        print(f"operator {operator_id}: notifications off")
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    import logging
+    import signal
+    import threading
+    from datetime import datetime
+
+    from batch import worker
+
+    at = None
+    if args.at is not None:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            raise CommandError(
+                f"--at: expected an ISO 8601 instant with its offset, e.g. 2027-01-15T09:00:00+01:00 (got {args.at!r})"
+            )
+        if not args.once:
+            raise CommandError("--at goes with --once (the long-running worker follows the clock)")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    db = _migrated_db(settings)
+    print(worker.announce(settings), flush=True)
+    try:
+        if args.once:
+            done = worker.run_once(db, settings, at)
+            print("; ".join(f"{name}: {n}" for name, n in done.items()))
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        print(
+            f"worker: running every {settings.worker_interval_seconds} s; stop with Ctrl-C or SIGTERM",
+            flush=True,
+        )
+        worker.run_forever(db, settings, stop)
+    finally:
+        db.dispose()
+
+
+def _webhook_events(value: str | None) -> list[str] | None:
+    return [e for e in value.split(",")] if value else None
+
+
+def cmd_webhook_add(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.webhooks import add_webhook
+
+    structure_id = None if args.structure is None else _pk(args.structure, "Structure", "--structure")
+    db = _migrated_db(settings)
+
+    def run() -> tuple[int, str]:
+        with db.write() as session:
+            hook, secret = add_webhook(session, args.url, structure_id, _webhook_events(args.events))
+            return hook.id, secret
+
+    hook_id, secret = _domain(run)
+    print(f"webhook {hook_id} added for {args.url}; its signing secret is shown once, keep it safe:")
+    print(secret)
+
+
+def cmd_webhook_list(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.webhooks import list_webhooks
+
+    db = _migrated_db(settings)
+    with db.read() as session:
+        lines = list_webhooks(session)
+    if not lines:
+        print("no webhook")
+    for w in lines:
+        scope = f"structure {w.structure_id}" if w.structure_id else "all structures"
+        print(
+            f"{w.id}\t{w.url}\t{scope}\t{w.events or 'all events'}\t"
+            f"pending {w.pending}, sent {w.sent}, failed {w.failed}"
+        )
+
+
+def cmd_webhook_remove(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.webhooks import remove_webhook
+
+    db = _migrated_db(settings)
+
+    def run() -> None:
+        with db.write() as session:
+            remove_webhook(session, args.webhook_id)
+
+    _domain(run)
+    print(f"webhook {args.webhook_id} removed: no more calls; its deliveries stay listed")
+
+
+def cmd_webhook_deliveries(args: argparse.Namespace, settings: Settings) -> None:
+    from models.notifications import DeliveryStatus
+    from resolvers.webhooks import deliveries
+
+    db = _migrated_db(settings)
+    status = DeliveryStatus(args.status) if args.status else None
+    with db.read() as session:
+        lines = deliveries(session, args.webhook, status, args.limit)
+    if not lines:
+        print("no delivery")
+    for d in lines:
+        retry = f", next try {d.next_attempt_at:%Y-%m-%d %H:%M:%S}Z" if d.status == "pending" else ""
+        error = f", last error: {d.last_error}" if d.last_error else ""
+        print(
+            f"{d.id}\t{d.created_at:%Y-%m-%d %H:%M:%S}Z\t{d.channel}\t{d.target}\t{d.event_type}\t{d.event_uid}\t"
+            f"{d.status} after {d.attempts} attempt(s){retry}{error}"
+        )
 
 
 def cmd_structure_enroll(args: argparse.Namespace, settings: Settings) -> None:
@@ -338,7 +478,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="the structure's id, as the API gives it or its number (operators only)",
     )
+    create.add_argument("--email", help="where its notifications go (no beneficiary data is ever e-mailed)")
     create.set_defaults(fn=cmd_operator_create)
+    notify = op.add_parser("notifications", help="turn an operator's e-mail notifications on or off")
+    notify.add_argument(
+        "operator_id", metavar="OPERATOR_ID", help="as the API gives it (me { id }) or its number"
+    )
+    notify.add_argument("state", choices=["on", "off"])
+    notify.set_defaults(fn=cmd_operator_notifications)
     revoke = op.add_parser("revoke", help="revoke an operator's token")
     revoke.add_argument(
         "operator_id", metavar="OPERATOR_ID", help="as the API gives it (me { id }) or its number"
@@ -351,6 +498,39 @@ def parser() -> argparse.ArgumentParser:
     )
     enroll.add_argument("structure_id", metavar="ID", help="as the API gives it or its number")
     enroll.set_defaults(fn=cmd_structure_enroll)
+
+    work = sub.add_parser(
+        "worker", help="run the periodic jobs (reminders, expiry…) and deliver e-mails and webhooks"
+    )
+    work.add_argument(
+        "--once", action="store_true", help="run every job once and stop (for cron, back-fills)"
+    )
+    work.add_argument("--at", metavar="ISO-INSTANT", help="with --once: act as if at this instant")
+    work.set_defaults(fn=cmd_worker)
+
+    hooks = sub.add_parser("webhook", help="partners' webhooks").add_subparsers(
+        dest="webhook_command", required=True
+    )
+    add = hooks.add_parser("add", help="subscribe a URL; prints its signing secret once")
+    add.add_argument("url", metavar="URL")
+    add.add_argument(
+        "--structure", metavar="ID", help="only events from or to this structure (its API id or number)"
+    )
+    add.add_argument(
+        "--events", metavar="TYPE,…", help="only these types, e.g. dossier.declined,dossier.expired"
+    )
+    add.set_defaults(fn=cmd_webhook_add)
+    hooks.add_parser("list", help="the webhooks and their delivery counts").set_defaults(fn=cmd_webhook_list)
+    remove = hooks.add_parser("remove", help="stop calling a webhook")
+    remove.add_argument("webhook_id", type=int, metavar="WEBHOOK_ID")
+    remove.set_defaults(fn=cmd_webhook_remove)
+    log = hooks.add_parser(
+        "deliveries", help="the latest deliveries (webhook calls and e-mails), newest first"
+    )
+    log.add_argument("--webhook", type=int, metavar="WEBHOOK_ID")
+    log.add_argument("--status", choices=["pending", "sent", "failed", "off"])
+    log.add_argument("--limit", type=int, default=50)
+    log.set_defaults(fn=cmd_webhook_deliveries)
 
     exp = sub.add_parser("export", help="files in the national standard").add_subparsers(
         dest="export_command", required=True

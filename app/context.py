@@ -65,7 +65,12 @@ class Context:
         self.loaders = Loaders(
             structure=self._loader(structure_queries.structures_by_ids),
             offerings_by_structure=self._loader(structure_queries.offerings_by_structure_ids),
-            dossier_counts=self._loader(dossier_queries.counts_by_structure_ids),
+            dossier_counts=self._loader(
+                partial(
+                    dossier_queries.counts_by_structure_ids,
+                    remind_after_days=self.services.settings.remind_after_days,
+                )
+            ),
             dossier_events=self._loader(dossier_queries.events_by_dossier_ids),
         )
 

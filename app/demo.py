@@ -7,8 +7,9 @@ Loading twice gives the same result: the previous demo rows are replaced.
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import Database
@@ -18,6 +19,7 @@ from geo.points import set_point
 from models import (
     ArchiveReason,
     Commune,
+    DeclineReason,
     Dossier,
     DossierEvent,
     Fees,
@@ -27,8 +29,10 @@ from models import (
     ServiceKind,
     ServiceOffering,
     Structure,
+    utcnow,
 )
 from models.mapping import department_of
+from models.notifications import Notification
 from models.standard import standard_masks
 from models.sync import stamp_changes
 from resolvers import dossiers as uc
@@ -161,6 +165,9 @@ PEOPLE = [
     ("111abm", "Roussel", "Odette", "16102", (K.ADMINISTRATIVE_PROCEDURES,)),
     ("112abn", "Lefèvre", "Jeanne", "16102", (K.PROFESSIONAL_INTEGRATION, K.ADMINISTRATIVE_PROCEDURES)),
     ("314pqr", "Lemoine", "Claude", "16015", (K.ADMINISTRATIVE_PROCEDURES,)),
+    ("113abo", "Fontaine", "Lucien", "16286", (K.EVERYDAY_DIGITAL_TOOLS,)),
+    ("114abp", "Nguyen", "Linh", "16167", (K.ADMINISTRATIVE_PROCEDURES,)),
+    ("115abq", "Perrin", "Yvette", "16281", (K.SAFE_DIGITAL_USE,)),
 ]
 
 
@@ -180,6 +187,7 @@ def _clear(session: Session) -> None:
             )
         )
     )
+    session.execute(delete(Notification).where(Notification.dossier_id.in_(ids)))
     session.execute(delete(DossierEvent).where(DossierEvent.dossier_id.in_(ids)))
     session.execute(delete(Dossier).where(Dossier.id.in_(ids)))
 
@@ -303,7 +311,14 @@ def _operators(session: Session, members: list[Structure]) -> dict[object, Actor
         if row is None:
             row = Operator(token_hash=digest)
             session.add(row)
-        _assign(row, name=name, role=role.value, structure_id=structure_id, revoked_at=None)
+        _assign(
+            row,
+            name=name,
+            role=role.value,
+            structure_id=structure_id,
+            revoked_at=None,
+            email=f"{token}@aiguillage.example",
+        )
         session.flush()
         actors[key] = Actor(row.id, name, role, structure_id)
     return actors
@@ -350,6 +365,31 @@ def _dossiers(session: Session, members: list[Structure], actors: dict[object, A
     orient(10, 2)
     moved = orient(11, 0)
     uc.reorient(session, soleil, moved.id, members[2].id, "Plus proche de son domicile", None)
+
+    # Following dossiers over time. The Remparts cannot take Fontaine: back to the coordinators' queue.
+    uc.decline(
+        session,
+        actors[1],
+        orient(13, 1).id,
+        DeclineReason.NO_CAPACITY,
+        "Ateliers complets jusqu'en mars",
+        None,
+    )
+    # At the Fabrique, Nguyen waits for 12 days (overdue, the reminder is due) and Perrin for 16 days, already
+    # reminded on the 11th day, as the worker would have done.
+    now = utcnow()
+    _backdate(session, orient(14, 2).id, now - timedelta(days=12))
+    perrin = orient(15, 2).id
+    _backdate(session, perrin, now - timedelta(days=16))
+    uc.remind(session, perrin, now - timedelta(days=16), now - timedelta(days=5))
+
+
+def _backdate(session: Session, pk: int, since: datetime) -> None:
+    """Fiction: make an orientation older than it is (its history event too)."""
+    values = {"oriented_at": since, "status_since": since, "last_activity_at": since, "created_at": since}
+    session.execute(update(Dossier).where(Dossier.id == pk).values(**values))
+    session.execute(update(DossierEvent).where(DossierEvent.dossier_id == pk).values(at=since))
+    session.execute(update(Notification).where(Notification.dossier_id == pk).values(occurred_at=since))
 
 
 def load(db: Database) -> list[tuple[str, str]]:

@@ -77,6 +77,39 @@ class Settings(BaseSettings):
     )
     geojson_max_features: int = Field(default=5000, ge=1, le=100_000)
     nearby_max_radius_km: float = Field(default=MAX_RADIUS_KM, gt=0)
+    # Following dossiers over time, notifications and the worker (README: « The worker, e-mail and webhooks »).
+    remind_after_days: int = Field(
+        default=10,
+        ge=1,
+        description="an ORIENTED dossier waiting longer is overdue; its structure is reminded once",
+    )
+    expire_after_days: int = Field(
+        default=30,
+        ge=0,
+        description="an ORIENTED dossier waiting longer returns to the coordinators; 0: never",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host[:port], smtp+starttls://… or smtps://…; unset: no e-mail",
+    )
+    mail_from: str = Field(default="aiguillage <ne-pas-repondre@localhost>", description="From: of e-mails")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where links in e-mails point (the console's address)"
+    )
+    worker_interval_seconds: int = Field(default=60, ge=1, description="how often the worker runs its jobs")
+    webhook_retry_hours: int = Field(
+        default=24, ge=1, description="a webhook delivery failing for longer is marked failed"
+    )
+    webhook_retry_first_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="wait before the first retry of a failed delivery; doubles at each retry",
+    )
+    worker_lease_seconds: int = Field(
+        default=120,
+        ge=1,
+        description="a worker holds a delivery this long; one that dies lets go after it (more than the timeouts)",
+    )
     retention_days: int = Field(
         default=730,
         ge=1,
@@ -113,6 +146,13 @@ class Settings(BaseSettings):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from exc
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtp+starttls://", "smtps://")):
+            raise ValueError("expected smtp://host:port, smtp+starttls://user:password@host:587 or smtps://…")
+        return value or None
 
     @field_validator("map_tiles_url")
     @classmethod

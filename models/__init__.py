@@ -42,6 +42,7 @@ __all__ = [
     "DossierEventKind",
     "DossierStatus",
     "Fees",
+    "Notification",
     "OpenInterval",
     "Operator",
     "PostalCode",
@@ -53,6 +54,7 @@ __all__ = [
     "Structure",
     "SupportMode",
     "UTCDateTime",
+    "Webhook",
     "map_state",
     "utcnow",
 ]

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,8 +51,17 @@ def authenticate(session: Session, token: str | None) -> Actor | None:
     return Actor(row.id, row.name, Role(row.role), row.structure_id)
 
 
+def check_email(value: str, field: str = "--email") -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(
+            field, f"{field} : adresse e-mail invalide, attendu par exemple prenom.nom@structure.fr"
+        ) from None
+
+
 def create_operator(
-    session: Session, name: str, role: Role, structure_id: int | None
+    session: Session, name: str, role: Role, structure_id: int | None, email: str | None = None
 ) -> tuple[Operator, str]:
     """A new operator and its bearer token, returned once: only its hash is stored."""
     name = " ".join(name.split())
@@ -60,6 +70,7 @@ def create_operator(
         raise InvalidInput(
             "name", f"name : un nom d'affichage non vide est attendu, {limit} caractères imprimables au plus"
         )
+    address = check_email(email) if email is not None else None
     if role is Role.OPERATOR:
         if structure_id is None:
             raise InvalidInput(
@@ -77,7 +88,9 @@ def create_operator(
     elif structure_id is not None:
         raise InvalidInput("structure", "--structure : un coordinateur n'est rattaché à aucune structure")
     token = new_token()
-    operator = Operator(name=name, role=role.value, structure_id=structure_id, token_hash=hash_token(token))
+    operator = Operator(
+        name=name, role=role.value, structure_id=structure_id, token_hash=hash_token(token), email=address
+    )
     session.add(operator)
     session.flush()
     return operator, token
@@ -89,6 +102,15 @@ def revoke_operator(session: Session, operator_id: int) -> Operator:
         raise NotFound(f"opérateur {operator_id} introuvable")
     if operator.revoked_at is None:
         operator.revoked_at = utcnow()
+    return operator
+
+
+def set_notifications(session: Session, operator_id: int, on: bool) -> Operator:
+    """Whether an operator receives e-mails about dossiers."""
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound(f"opérateur {operator_id} introuvable")
+    operator.notifications = on
     return operator
 
 

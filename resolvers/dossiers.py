@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ from models.errors import (
 )
 from models.mapping import INSEE_COMMUNE_CODE, accepting_orientations, pause_message
 from models.workflow import SYSTEM_NAME, Action, Transition, Who, allowed_from, transition
+from resolvers import notifications, waiting
 from resolvers.attempts import Limiter, count_try, failed_try_keys
 from resolvers.auth import Actor
 from resolvers.pagination import ID, INSTANT, Page, decode_cursor, keyset_page, page_size
@@ -137,7 +138,7 @@ def can_see(actor: Actor | None, dossier: Dossier) -> bool:
 def _record(
     session: Session,
     dossier_id: int,
-    rule: Transition,
+    kind: DossierEventKind,
     actor: Actor | None,
     at: datetime,
     *,
@@ -152,21 +153,23 @@ def _record(
 
     ``actor`` None: the worker acted (« système »).
     """
-    session.add(
-        DossierEvent(
-            dossier_id=dossier_id,
-            kind=rule.event.value,
-            at=at,
-            actor_id=actor.operator_id if actor else None,
-            actor_name=actor.name if actor else SYSTEM_NAME,
-            from_structure_id=from_structure_id,
-            to_structure_id=to_structure_id,
-            archive_reason=archive_reason.value if archive_reason else None,
-            decline_reason=decline_reason.value if decline_reason else None,
-            note=note,
-            previous_since=previous_since,
-        )
+    event = DossierEvent(
+        dossier_id=dossier_id,
+        kind=kind.value,
+        at=at,
+        actor_id=actor.operator_id if actor else None,
+        actor_name=actor.name if actor else SYSTEM_NAME,
+        from_structure_id=from_structure_id,
+        to_structure_id=to_structure_id,
+        archive_reason=archive_reason.value if archive_reason else None,
+        decline_reason=decline_reason.value if decline_reason else None,
+        note=note,
+        previous_since=previous_since,
     )
+    session.add(event)
+    session.flush()
+    # The outbox: its notifications commit or roll back with the event.
+    notifications.enqueue(session, event)
 
 
 def get_visible_dossier(session: Session, actor: Actor | None, pk: int) -> Dossier | None:
@@ -188,37 +191,49 @@ class Counts:
     taken_in_charge: int = 0
     archived: int = 0
     returned: int = 0
+    overdue: int = 0
 
 
-def _counts(rows: Sequence[tuple[str, int]], with_returned: bool = True) -> Counts:
-    by = dict(rows)
+def _counts(rows: Sequence[tuple[str, int, int]], with_returned: bool = True) -> Counts:
+    """Rows of (status, count, how many entered it before the overdue instant)."""
+    by = {status: (n, late) for status, n, late in rows}
     return Counts(
-        oriented=by.get(DossierStatus.ORIENTED.value, 0),
-        taken_in_charge=by.get(DossierStatus.TAKEN_IN_CHARGE.value, 0),
-        archived=by.get(DossierStatus.ARCHIVED.value, 0),
-        returned=by.get(DossierStatus.RETURNED.value, 0) if with_returned else 0,
+        oriented=by.get(DossierStatus.ORIENTED.value, (0, 0))[0],
+        taken_in_charge=by.get(DossierStatus.TAKEN_IN_CHARGE.value, (0, 0))[0],
+        archived=by.get(DossierStatus.ARCHIVED.value, (0, 0))[0],
+        returned=by.get(DossierStatus.RETURNED.value, (0, 0))[0] if with_returned else 0,
+        overdue=by.get(DossierStatus.ORIENTED.value, (0, 0))[1],
     )
 
 
-def counts_for(session: Session, actor: Actor | None) -> Counts:
+def _late(remind_after_days: int, now: datetime | None) -> ColumnElement[int]:
+    cutoff = waiting.overdue_before(now or utcnow(), remind_after_days)
+    return func.coalesce(func.sum(case((Dossier.status_since < cutoff, 1), else_=0)), 0)
+
+
+def counts_for(
+    session: Session, actor: Actor | None, remind_after_days: int, now: datetime | None = None
+) -> Counts:
     actor = require_actor(actor)
-    stmt = select(Dossier.status, func.count()).group_by(Dossier.status)
+    stmt = select(Dossier.status, func.count(), _late(remind_after_days, now)).group_by(Dossier.status)
     scope = _scope(actor)
     if scope is not None:
         stmt = stmt.where(scope)
     # The returned queue is the coordinators' (0 for an operator).
-    return _counts([(s, n) for s, n in session.execute(stmt)], with_returned=actor.is_coordinator)
+    return _counts([(s, n, late) for s, n, late in session.execute(stmt)], with_returned=actor.is_coordinator)
 
 
-def counts_by_structure_ids(session: Session, ids: Sequence[int]) -> list[Counts]:
-    grouped: dict[int, list[tuple[str, int]]] = defaultdict(list)
+def counts_by_structure_ids(
+    session: Session, ids: Sequence[int], remind_after_days: int, now: datetime | None = None
+) -> list[Counts]:
+    grouped: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     stmt = (
-        select(Dossier.structure_id, Dossier.status, func.count())
+        select(Dossier.structure_id, Dossier.status, func.count(), _late(remind_after_days, now))
         .where(Dossier.structure_id.in_(set(ids)))
         .group_by(Dossier.structure_id, Dossier.status)
     )
-    for structure_id, status, n in session.execute(stmt):
-        grouped[structure_id].append((status, n))
+    for structure_id, status, n, late in session.execute(stmt):
+        grouped[structure_id].append((status, n, late))
     return [_counts(grouped.get(i, [])) for i in ids]
 
 
@@ -235,11 +250,16 @@ def list_dossiers(
     after: str | None,
     cap: int,
     with_total: bool = True,
+    min_days_in_status: int | None = None,
+    now: datetime | None = None,
 ) -> Page[Dossier]:
     """One tab: newest activity first, keyset cursors on (last_activity_at, id)."""
     actor = require_actor(actor)
     limit = page_size(first, cap)
     conditions: list[ColumnElement[bool]] = [Dossier.status == status.value]
+    if waiting.check_min_days(min_days_in_status):
+        assert min_days_in_status is not None
+        conditions.append(Dossier.status_since <= waiting.entered_before(now or utcnow(), min_days_in_status))
     scope = _scope(actor)
     if scope is not None:
         conditions.append(scope)
@@ -396,7 +416,7 @@ def _apply(
     _record(
         session,
         dossier.id,
-        rule,
+        rule.event,
         actor,
         now,
         from_structure_id=from_structure,
@@ -480,7 +500,7 @@ def orient(
     _record(
         session,
         dossier.id,
-        rule,
+        rule.event,
         actor,
         now,
         from_structure_id=None,
@@ -571,6 +591,36 @@ def expire(session: Session, pk: int, at: datetime, expected_version: int | None
         raise NotFound("Dossier introuvable.")
     rule = _check(None, dossier, Action.EXPIRE, expected_version)
     return _apply(session, None, dossier, Action.EXPIRE, rule, at=at)
+
+
+def remind(session: Session, pk: int, since: datetime, at: datetime) -> bool:
+    """Record the one reminder of an orientation (the worker); False when another worker or a transition
+    got there first. Not a transition: the status and version stay, so operators' screens stay current."""
+    result = session.execute(
+        update(Dossier)
+        .where(
+            Dossier.id == pk,
+            Dossier.status == DossierStatus.ORIENTED.value,
+            Dossier.status_since == since,
+            Dossier.reminded_at.is_(None),
+        )
+        .values(reminded_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    structure_id = session.scalar(select(Dossier.structure_id).where(Dossier.id == pk))
+    assert structure_id is not None
+    _record(
+        session,
+        pk,
+        DossierEventKind.REMINDED,
+        None,
+        at,
+        from_structure_id=None,
+        to_structure_id=structure_id,
+    )
+    return True
 
 
 def find_by_name_and_carnet(

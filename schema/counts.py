@@ -18,6 +18,7 @@ class DossierCounts:
     returned: int = strawberry.field(
         description="The coordinators' queue « À réorienter » (0 for an operator)."
     )
+    overdue: int = strawberry.field(description="ORIENTED for longer than the reminder delay.")
 
     @classmethod
     def of(cls, counts: use_cases.Counts) -> DossierCounts:
@@ -26,6 +27,7 @@ class DossierCounts:
             taken_in_charge=counts.taken_in_charge,
             archived=counts.archived,
             returned=counts.returned,
+            overdue=counts.overdue,
         )
 
 

@@ -10,8 +10,10 @@ import strawberry
 
 import models
 from app.context import Context
+from models import utcnow
 from models.errors import DomainError
 from resolvers import dossiers as use_cases
+from resolvers import waiting
 from resolvers.ids import from_global_id, maybe_global_id, to_global_id
 from schema.counts import DossierCounts
 from schema.enums import ArchiveReason, DeclineReason, DossierEventKind, DossierStatus, ServiceKind
@@ -140,6 +142,19 @@ class DossierType(Node):
     def decline_reason(self) -> DeclineReason | None:  # type: ignore[valid-type]
         return models.DeclineReason(self.row.decline_reason) if self.row.decline_reason else None
 
+    @strawberry.field(description="Whole days since it entered its current status.")
+    def days_in_status(self) -> int:
+        return waiting.days_in_status(self.row.status_since, utcnow())
+
+    @strawberry.field(
+        description="ORIENTED only: when it returns to the coordinators if nobody takes it in charge "
+        "(null when expiry is off)."
+    )
+    def expires_at(self, info: Info) -> datetime | None:
+        return waiting.expires_at(
+            self.row.status, self.row.status_since, info.context.settings.expire_after_days
+        )
+
     @strawberry.field(description="Oldest first.")
     async def history(self, info: Info) -> list[DossierEventType]:
         events = await info.context.loaders.dossier_events.load(self.row.id)
@@ -200,6 +215,7 @@ class DossierQuery:
         search: str | None = None,
         first: int | None = 50,
         after: str | None = None,
+        min_days_in_status: int | None = None,
     ) -> DossierConnection:
         ctx = info.context
         page = await ctx.read(
@@ -211,6 +227,7 @@ class DossierQuery:
             after,
             ctx.settings.page_size_max,
             selects(info, "totalCount"),
+            min_days_in_status,
         )
         edges = [
             DossierEdge(cursor=c, node=DossierType.of(r))
@@ -224,7 +241,10 @@ class DossierQuery:
 
     @strawberry.field(description="The counts of the three tabs of the caller's structure.")
     async def dossier_counts(self, info: Info) -> DossierCounts:
-        return DossierCounts.of(await info.context.read(use_cases.counts_for, info.context.actor))
+        ctx = info.context
+        return DossierCounts.of(
+            await ctx.read(use_cases.counts_for, ctx.actor, ctx.settings.remind_after_days)
+        )
 
     @strawberry.field(description="Null when missing or not visible to the caller.")
     async def dossier(self, info: Info, id: strawberry.ID) -> DossierType | None:

@@ -32,6 +32,23 @@ def test_demo_has_the_seed_tabs_and_reloads_cleanly(db: Database, gql: GQL) -> N
     ]
     assert members == 3
     assert gql.data("{ structures { totalCount } }")["structures"]["totalCount"] == len(demo.PLACES)
+    # following dossiers: one declined by the Remparts in the coordinators' queue, two overdue at the Fabrique,
+    # one of them already reminded
+    queue = gql.data(
+        "{ dossierCounts { returned } dossiers(status: RETURNED) { edges { node { declineReason } } } }",
+        token="demo-coordination",
+    )
+    assert queue["dossierCounts"]["returned"] == 1
+    assert queue["dossiers"]["edges"][0]["node"]["declineReason"] == "NO_CAPACITY"
+    fabrique = gql.data(
+        "{ dossierCounts { overdue } dossiers(status: ORIENTED, minDaysInStatus: 13) "
+        "{ edges { node { daysInStatus history { kind actor } } } } }",
+        token="demo-fabrique",
+    )
+    assert fabrique["dossierCounts"]["overdue"] == 2
+    [perrin] = fabrique["dossiers"]["edges"]
+    assert perrin["node"]["daysInStatus"] == 16
+    assert perrin["node"]["history"][-1] == {"kind": "REMINDED", "actor": "système"}
     # the README's retrieve scenario: Lemoine waits at the Remparts, the Soleil retrieves them
     claimed = gql.data(op.CLAIM, {"name": "LEMOINE", "carnet": "314PQR"}, token="demo-soleil")["claimDossier"]
     assert claimed["dossier"]["structure"]["name"] == "Espace numérique du Soleil"
@@ -83,6 +100,12 @@ def test_operator_create_prints_a_working_token_last(settings: Settings, db: Dat
         ["operator", "revoke"],
         ["structure", "enroll"],
         ["schema", "export"],
+        ["worker"],
+        ["operator", "notifications"],
+        ["webhook", "add"],
+        ["webhook", "list"],
+        ["webhook", "remove"],
+        ["webhook", "deliveries"],
         ["export", "validate"],
     ],
 )
