@@ -1,7 +1,8 @@
 """How long a dossier has waited, and when it becomes overdue or expires: the one home of these rules.
 
-Listings, counts, the API's ``daysInStatus``/``expiresAt`` and the worker's reminder and expiry jobs all read
-them from here. Every wait counts from ``Dossier.status_since``, the instant it entered its current status.
+Listings, counts, the API's ``daysInStatus``/``overdue``/``expiresAt`` and the worker's reminder and expiry
+jobs all read them from here. Every wait counts from ``Dossier.status_since``, the instant it entered its
+current status.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def entered_before(now: datetime, days: int) -> datetime:
 def overdue_before(now: datetime, remind_after_days: int) -> datetime:
     """ORIENTED since strictly before this instant: waiting longer than the reminder delay (overdue)."""
     return now - remind_after_days * DAY
+
+
+def is_overdue(status: str, since: datetime, now: datetime, remind_after_days: int) -> bool:
+    """ORIENTED for longer than the reminder delay: the dossier the API's ``overdue`` and the counts flag."""
+    return status == DossierStatus.ORIENTED.value and since < overdue_before(now, remind_after_days)
 
 
 def expires_at(status: str, since: datetime, expire_after_days: int) -> datetime | None:

@@ -147,6 +147,15 @@ class DossierType(Node):
         return waiting.days_in_status(self.row.status_since, utcnow())
 
     @strawberry.field(
+        description="ORIENTED for longer than the reminder delay (AIGUILLAGE_REMIND_AFTER_DAYS): the dossiers "
+        "dossierCounts.overdue counts. Always false in the other statuses."
+    )
+    def overdue(self, info: Info) -> bool:
+        return waiting.is_overdue(
+            self.row.status, self.row.status_since, utcnow(), info.context.settings.remind_after_days
+        )
+
+    @strawberry.field(
         description="ORIENTED only: when it returns to the coordinators if nobody takes it in charge "
         "(null when expiry is off)."
     )

@@ -113,3 +113,36 @@ def test_delays_are_settings(settings: Settings, db: Database) -> None:
             assert {e["node"]["expiresAt"] for e in tab["edges"]} == {None}
     finally:
         app.state.services.db.dispose()
+
+
+OVERDUE = """
+query($status: DossierStatus!) { dossiers(status: $status) { edges { node { carnetNumber overdue } } } }
+"""
+
+
+def test_each_dossier_says_whether_it_is_overdue_as_the_count_does(gql: GQL, db: Database) -> None:
+    w = _world(db)
+    oriented = gql.data(OVERDUE, {"status": "ORIENTED"}, token=w["op_a"])["dossiers"]["edges"]
+    # Past the 10 days of the reminder delay, not at 9 days 23 hours; the count says the same.
+    assert {e["node"]["carnetNumber"]: e["node"]["overdue"] for e in oriented} == {
+        "111aaa": True,
+        "222bbb": False,
+        "333ccc": False,
+    }
+    assert gql.data(COUNTS, token=w["op_a"])["dossierCounts"]["overdue"] == 1
+    # Only ORIENTED dossiers are overdue, however long the others have waited.
+    taken = gql.data(OVERDUE, {"status": "TAKEN_IN_CHARGE"}, token=w["op_a"])["dossiers"]["edges"]
+    assert [e["node"] for e in taken] == [{"carnetNumber": "444ddd", "overdue": False}]
+
+
+def test_overdue_follows_the_reminder_delay_setting(settings: Settings, db: Database) -> None:
+    from app.asgi import create_app
+
+    w = _world(db)
+    app = create_app(settings.model_copy(update={"remind_after_days": 2}))
+    try:
+        with TestClient(app) as client:
+            oriented = GQL(client).data(OVERDUE, {"status": "ORIENTED"}, token=w["op_a"])["dossiers"]["edges"]
+            assert all(e["node"]["overdue"] for e in oriented) and len(oriented) == 3
+    finally:
+        app.state.services.db.dispose()

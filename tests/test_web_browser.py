@@ -520,3 +520,40 @@ def test_map_filters_of_the_standard_open_now_and_links(tab: Tab) -> None:
     assert shown == len(result_names(tab)) or shown >= len(badges)
     tab.accessible()
     tab.clean()
+
+
+def test_overdue_dossiers_stand_out_in_the_lists(tab: Tab) -> None:
+    page = tab.page
+    sign_in(tab, "demo-fabrique")
+    expect(page.get_by_role("tab", name="Orientation (4)")).to_have_attribute("aria-selected", "true")
+    rows = page.locator("table.dossiers tbody tr")
+    expect(rows).to_have_count(4)
+
+    def row(last_name: str) -> Any:
+        return rows.filter(has=page.get_by_role("button", name=re.compile(f"^{re.escape(last_name)}")))
+
+    # Past the reminder delay (10 days): a badge in words, with the days the API counts, and the expiry date.
+    for last_name, days in (("NGUYEN", 12), ("PERRIN", 16)):
+        mark = row(last_name).locator(".fr-badge")
+        expect(mark).to_have_text(f"En retard · {days} jours en attente")
+        expect(row(last_name)).to_contain_text("Retour à la coordination le")
+    # Oriented today: no mark.
+    for last_name in ("ROUSSEL", "LEFÈVRE"):
+        expect(row(last_name)).to_have_count(1)
+        expect(row(last_name).locator(".fr-badge")).to_have_count(0)
+        expect(row(last_name)).not_to_contain_text("En retard")
+    expect(page.locator("table.dossiers .fr-badge")).to_have_count(2)
+    tab.accessible()
+    # The coordinators see the same marks in their Orientation tab, whatever structure holds the dossier.
+    page.get_by_role("button", name="Se déconnecter").click()
+    sign_in(tab, "demo-coordination")
+    page.get_by_role("tab", name=re.compile(r"^Orientation \(")).click()
+    expect(page.locator("table.dossiers caption")).to_have_text("Orientation : dossiers")
+    expect(row("PERRIN").locator(".fr-badge")).to_have_text("En retard · 16 jours en attente")
+    expect(row("MARTIN-DUBREUIL").locator(".fr-badge")).to_have_count(0)
+    # Other tabs hold no overdue dossier: waiting there is not late.
+    page.get_by_role("tab", name=re.compile(r"^Prise en charge \(")).click()
+    expect(page.locator("table.dossiers caption")).to_have_text("Prise en charge : dossiers")
+    expect(page.locator("table.dossiers .fr-badge")).to_have_count(0)
+    tab.accessible()
+    tab.clean()

@@ -21,7 +21,7 @@ const Q = {
   list: `query List($status: DossierStatus!, $search: String, $first: Int, $after: String) {
     dossiers(status: $status, search: $search, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
-      edges { node { id carnetNumber needs orientedAt takenInChargeAt archivedAt
+      edges { node { id carnetNumber needs orientedAt takenInChargeAt archivedAt daysInStatus overdue expiresAt
         beneficiary { lastName firstName } structure { name } } }
     }
   }`,
@@ -240,13 +240,14 @@ async function showList(after = null, rows = null) {
   for (const { node } of data.edges) {
     const waited = node[since] ?? node.orientedAt;
     body.append(
-      h("tr", { "data-id": node.id },
+      h("tr", { "data-id": node.id, className: node.overdue ? "dossier--overdue" : null },
         h("th", { scope: "row" },
           h("button", { type: "button", className: "fr-link", onclick: () => openDossier(node.id) }, fullName(node.beneficiary))),
         h("td", { "data-label": "N° carnet" }, node.carnetNumber),
         h("td", { "data-label": "Besoins" }, needs(node.needs)),
         coordinator ? h("td", { "data-label": "Structure" }, node.structure.name) : null,
-        h("td", { className: "days", "data-label": sinceHeader }, status === "ARCHIVED" ? date(waited) : days(waited))));
+        h("td", { className: "days", "data-label": sinceHeader }, status === "ARCHIVED" ? date(waited) : days(waited),
+          overdueMark(node))));
   }
   const more = data.pageInfo.hasNextPage
     ? h("button", { type: "button", className: "fr-btn fr-btn--secondary fr-mt-2w",
@@ -280,6 +281,17 @@ async function showList(after = null, rows = null) {
         body)) : null,
     more,
   );
+}
+
+/** The API says which dossiers are overdue (waiting longer than the reminder delay): a badge with words. */
+function overdueMark(node) {
+  if (!node.overdue) return null;
+  const n = node.daysInStatus;
+  return [
+    h("p", { className: "fr-badge fr-badge--sm fr-badge--warning overdue" }, `En retard · ${n} jour${n > 1 ? "s" : ""} en attente`),
+    node.expiresAt ? h("p", { className: "fr-text--xs fr-mb-0 overdue__expiry" },
+      `Retour à la coordination le ${date(node.expiresAt)}`) : null,
+  ];
 }
 
 // ---- a dossier ----
