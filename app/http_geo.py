@@ -116,30 +116,53 @@ def parse_zoom(raw: str | None, field: str = "zoom") -> int | None:
     return zoom
 
 
+def _query_text(raw: str) -> str:
+    """A date or date-time as typed in a query string: an unescaped "+" of "+02:00" arrives as a space."""
+    value = raw.strip().replace(" ", "+")
+    if len(value) > 10 and value[10] == "+":
+        value = value[:10] + "T" + value[11:]
+    return value
+
+
+def _aware_instant(value: str) -> datetime | None:
+    """An ISO 8601 date-time with its offset, in UTC; None when it is not one (no offset, not a date-time)."""
+    try:
+        return utc_instant(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
 def parse_since(raw: str | None, field: str = "updated_since") -> datetime | None:
     """An ISO 8601 date-time with its offset, or a date (midnight UTC); None when absent."""
     if raw is None or not raw.strip():
         return None
-    # An unescaped "+" of "+02:00" arrives as a space in a query string.
-    value = raw.strip().replace(" ", "+")
-    if len(value) > 10 and value[10] == "+":
-        value = value[:10] + "T" + value[11:]
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is not None:
+    value = _query_text(raw)
+    if len(value) == 10:
         try:
-            parsed = utc_instant(parsed)
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
         except ValueError:
             parsed = None
+    else:
+        parsed = _aware_instant(value)
     if parsed is None:
         raise InvalidInput(
             field,
             f"{field} : attendu une date ISO 8601 (2024-05-31) ou une date et heure avec fuseau "
             f"(2024-05-31T08:00:00Z), reçu « {raw} »",
+        )
+    return parsed
+
+
+def parse_instant(raw: str | None, field: str) -> datetime | None:
+    """An explicit instant, an ISO 8601 date-time with its offset (a date alone has none); None when absent."""
+    if raw is None or not raw.strip():
+        return None
+    parsed = _aware_instant(_query_text(raw))
+    if parsed is None:
+        raise InvalidInput(
+            field,
+            f"{field} : attendu une date et heure ISO 8601 avec fuseau (2026-12-01T10:00:00+01:00 ou "
+            f"2026-12-01T09:00:00Z), reçu « {raw} »",
         )
     return parsed
 
@@ -222,6 +245,7 @@ def geo_routes(services: Services) -> list[Route]:
                         params.get("specific_support"), SpecificSupport, "specific_support", "accueil"
                     )
                 ),
+                open_at=parse_instant(params.get("open_at"), "open_at"),
             )
             zoom = parse_zoom(params.get("zoom"))
             cap = settings.geojson_max_features

@@ -24,6 +24,7 @@ from geo.clusters import Grid, cell_keys, grid_for
 from models import ServiceKind, ServiceOffering, Structure, map_state
 from models.errors import TooManyFeatures
 from resolvers.ids import to_global_id
+from resolvers.pagination import utc_instant
 from resolvers.structures import StructureQuery, _conditions, count_structures
 
 # Changes with the answer's shape, so that clients holding an older body do not get a 304 for it.
@@ -33,11 +34,14 @@ _string = json.encoder.encode_basestring  # the C encoder of json.dumps(ensure_a
 
 
 def normalised(query: StructureQuery) -> StructureQuery:
-    """The query with its kinds deduplicated and in the vocabulary's order: equal answers, equal keys."""
-    if not query.kinds:
-        return query
-    wanted = set(query.kinds)
-    return replace(query, kinds=tuple(k for k in ServiceKind if k in wanted))
+    """The query with its kinds deduplicated and in the vocabulary's order, and its ``open_at`` in UTC to the
+    minute (``openAt`` compares minutes: ``models.hours.local_minutes``): equal answers, equal keys."""
+    if query.kinds:
+        wanted = set(query.kinds)
+        query = replace(query, kinds=tuple(k for k in ServiceKind if k in wanted))
+    if query.open_at is not None:
+        query = replace(query, open_at=utc_instant(query.open_at).replace(second=0, microsecond=0))
+    return query
 
 
 def data_version(session: Session) -> int:

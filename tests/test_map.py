@@ -174,3 +174,116 @@ def test_geojson_cap_says_how_many_and_to_zoom_in(capped_client: TestClient, pla
         "/geo/structures.geojson", params={"bbox": BOX_PARAM, "kinds": "SAFE_DIGITAL_USE"}
     )
     assert response.status_code == 200 and len(response.json()["features"]) == 3
+
+
+# ---------------- « Ouvert maintenant » on the map: open_at ----------------
+
+WEEKDAY_MORNINGS, WEEKDAY_EVENINGS = "Mo-Fr 09:00-12:00", "Mo-Fr 17:00-20:00"
+# Monday 30 November 2026, 10:00 in Angoulême (09:00 UTC): the mornings are open, the evenings closed.
+MONDAY_10H = "2026-11-30T10:00:00+01:00"
+
+
+@pytest.fixture
+def hours_places(db: Database) -> dict[str, int]:
+    from resolvers.hours import refresh_open_intervals
+
+    spots = {
+        "Matin 1": (45.65, 0.15, WEEKDAY_MORNINGS),
+        "Matin 2": (45.61, 0.19, WEEKDAY_MORNINGS),
+        "Matin 3": (45.66, 0.12, WEEKDAY_MORNINGS),
+        "Matin 4": (45.69, 0.18, WEEKDAY_MORNINGS),
+        "Soir": (45.651, 0.151, WEEKDAY_EVENINGS),
+        "Sans horaires": (45.62, 0.13, None),
+    }
+    with db.write() as session:
+        ids = {}
+        for name, (lat, lon, hours) in spots.items():
+            row = factories.structure(session, name, lat=lat, lon=lon)
+            row.opening_hours = hours
+            ids[name] = row.id
+        session.flush()
+        refresh_open_intervals(session, ids.values())
+        return ids
+
+
+def _geojson_names(client: TestClient, **params: str) -> list[str]:
+    response = client.get("/geo/structures.geojson", params={"bbox": BOX_PARAM, **params})
+    assert response.status_code == 200, response.text
+    return sorted(f["properties"]["name"] for f in response.json()["features"])
+
+
+def test_geojson_open_at_keeps_the_places_open_at_that_instant(
+    client: TestClient, gql: GQL, hours_places: dict[str, int]
+) -> None:
+    everything = ["Matin 1", "Matin 2", "Matin 3", "Matin 4", "Sans horaires", "Soir"]
+    assert _geojson_names(client) == everything
+    mornings = ["Matin 1", "Matin 2", "Matin 3", "Matin 4"]
+    assert _geojson_names(client, open_at=MONDAY_10H) == mornings
+    # The same instant in UTC; the evening place is the one open at 18:00; nothing on a Sunday.
+    assert _geojson_names(client, open_at="2026-11-30T09:00:00Z") == mornings
+    assert _geojson_names(client, open_at="2026-11-30T18:00:00+01:00") == ["Soir"]
+    assert _geojson_names(client, open_at="2026-11-29T10:00:00+01:00") == []
+    # The same places as GraphQL's openAt (one SQL for both), with the other filters too.
+    graphql = gql.data(STRUCTURES, {"filter": {"bbox": BOX, "openAt": MONDAY_10H}, "first": 50})
+    assert sorted(e["node"]["name"] for e in graphql["structures"]["edges"]) == mornings
+    assert _geojson_names(client, open_at=MONDAY_10H, kinds="SAFE_DIGITAL_USE") == []
+    # Typed by hand in a URL, the "+" of the offset arrives as a space: still read as the offset.
+    raw = client.get(f"/geo/structures.geojson?bbox={BOX_PARAM}&open_at=2026-11-30T18:00:00+01:00")
+    assert raw.status_code == 200 and [f["properties"]["name"] for f in raw.json()["features"]] == ["Soir"]
+
+
+@pytest.mark.parametrize("value", ["demain", "2026-11-30", "2026-11-30T10:00:00", "2026-13-30T10:00:00Z"])
+def test_geojson_open_at_must_be_an_instant_with_its_offset(
+    client: TestClient, hours_places: dict[str, int], value: str
+) -> None:
+    response = client.get("/geo/structures.geojson", params={"bbox": BOX_PARAM, "open_at": value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("INVALID_INPUT", "open_at")
+    message = error["message"]
+    assert message.startswith("open_at :") and "ISO 8601 avec fuseau" in message and value in message, message
+
+
+def test_geojson_open_at_is_part_of_the_validator(client: TestClient, hours_places: dict[str, int]) -> None:
+    url = "/geo/structures.geojson"
+
+    def etag(**params: str) -> str:
+        response = client.get(url, params={"bbox": BOX_PARAM, **params})
+        assert response.status_code == 200
+        return response.headers["etag"]
+
+    plain, monday = etag(), etag(open_at=MONDAY_10H)
+    assert len({plain, monday, etag(open_at="2026-11-30T18:00:00+01:00")}) == 3
+    # The filter compares minutes: the same minute, written otherwise, is the same answer and the same key.
+    assert etag(open_at="2026-11-30T09:00:42.5Z") == monday
+    assert etag(open_at="2026-11-30T09:01:00Z") != monday
+    # Revalidated with its own validator only.
+    again = client.get(
+        url, params={"bbox": BOX_PARAM, "open_at": MONDAY_10H}, headers={"If-None-Match": monday}
+    )
+    assert again.status_code == 304
+    other = client.get(url, params={"bbox": BOX_PARAM}, headers={"If-None-Match": monday})
+    assert other.status_code == 200 and other.headers["etag"] == plain
+
+
+def test_geojson_open_at_applies_to_clusters(capped_client: TestClient, hours_places: dict[str, int]) -> None:
+    def clusters(**params: str) -> dict[str, Any]:
+        response = capped_client.get(
+            "/geo/structures.geojson", params={"bbox": BOX_PARAM, "zoom": "8", **params}
+        )
+        assert response.status_code == 200, response.text
+        collection: dict[str, Any] = response.json()
+        assert collection["clustered"] is True
+        return collection
+
+    assert sum(f["properties"]["count"] for f in clusters()["features"]) == 6
+    # Four open (more than the cap of 3): still clusters, of the open places only.
+    open_now = clusters(open_at=MONDAY_10H)["features"]
+    assert sum(f["properties"]["count"] for f in open_now) == 4
+    # The evening: one place, under the cap, so the place itself.
+    evening = capped_client.get(
+        "/geo/structures.geojson",
+        params={"bbox": BOX_PARAM, "zoom": "8", "open_at": "2026-11-30T18:00:00+01:00"},
+    ).json()
+    assert evening["clustered"] is False
+    assert [f["properties"]["name"] for f in evening["features"]] == ["Soir"]

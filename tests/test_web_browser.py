@@ -557,3 +557,45 @@ def test_overdue_dossiers_stand_out_in_the_lists(tab: Tab) -> None:
     expect(page.locator("table.dossiers .fr-badge")).to_have_count(0)
     tab.accessible()
     tab.clean()
+
+
+def test_open_now_narrows_the_markers_to_the_places_open_at_the_lists_instant(tab: Tab) -> None:
+    page = tab.page
+    # A Monday at 10:00 in Angoulême, for the browser only: the page sends its own instant, the server has no
+    # clock in this filter. Weekday hours are open then; « Tu,Th 14:00-18:00; Sa 10:00-12:00 » are not.
+    page.clock.set_fixed_time("2026-11-30T10:00:00+01:00")
+    tab.goto("/?q=16000")
+    expect(page.locator("#results-summary")).to_contain_text("du plus proche au plus loin")
+    everything = result_names(tab)
+    assert {"Espace numérique du Soleil", "Atelier Clic & Co"} <= set(everything)
+    before = int(page.locator("body").get_attribute("data-markers") or 0)
+
+    def geojson(response: Any) -> bool:
+        return "/geo/structures.geojson" in response.url and "open_at=" in response.url
+
+    with page.expect_response(geojson) as answer:
+        page.get_by_label("Ouvert maintenant").check(force=True)
+    # The list's instant, to the minute, in the GeoJSON request: markers and list are those open then.
+    assert "open_at=2026-11-30T09%3A00%3A00.000Z" in answer.value.url
+    markers = {f["properties"]["name"] for f in answer.value.json()["features"]}
+    shown = result_names(tab)
+    assert "Espace numérique du Soleil" in shown and "Atelier Clic & Co" not in shown
+    assert set(shown) <= markers
+    assert "Atelier Clic & Co" not in markers and "Tiers-lieu La Fabrique" not in markers
+    after = int(page.locator("body").get_attribute("data-markers") or 0)
+    assert after == len(markers) < before
+    expect(page.locator("#map-status")).to_have_text(f"{after} lieux sur la carte")
+
+    # Without a search, the viewport's markers narrow too.
+    view = re.search(r"lat=[^&]+&lon=[^&]+&z=\d+", page.url)
+    assert view is not None
+    tab.goto(f"/?{view.group(0)}")
+    settled(tab)
+    assert int(page.locator("body").get_attribute("data-markers") or 0) == before
+    with page.expect_response(geojson):
+        page.get_by_label("Ouvert maintenant").check(force=True)
+    settled(tab)
+    assert int(page.locator("body").get_attribute("data-markers") or 0) == after
+    assert "ouvert=1" in page.url
+    tab.accessible()
+    tab.clean()

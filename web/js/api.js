@@ -31,8 +31,9 @@ export async function graphql(query, variables = {}, token = null) {
   return body.data;
 }
 
-/** The places inside a box as GeoJSON, with the map's filters. Throws ApiError with the endpoint's message. */
-export async function structuresGeoJSON(bounds, { kinds, publics, specificSupport }, signal) {
+/** The places inside a box as GeoJSON, with the map's filters (`openAt`: an ISO 8601 instant, or null).
+ * Throws ApiError with the endpoint's message. */
+export async function structuresGeoJSON(bounds, { kinds, publics, specificSupport, openAt }, signal) {
   const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
     .map((v) => v.toFixed(5))
     .join(",");
@@ -40,6 +41,7 @@ export async function structuresGeoJSON(bounds, { kinds, publics, specificSuppor
   if (kinds.length) params.set("kinds", kinds.join(","));
   if (publics.length) params.set("publics", publics.join(","));
   if (specificSupport.length) params.set("specific_support", specificSupport.join(","));
+  if (openAt) params.set("open_at", openAt);
   const response = await fetch(`/geo/structures.geojson?${params}`, { signal });
   const body = await response.json();
   if (!response.ok) throw new ApiError(body.error?.message ?? `Erreur du service (HTTP ${response.status}).`);

@@ -18,6 +18,14 @@ const FRANCE = { lat: 46.6, lng: 2.4, z: 6 };
 const NEARBY_FIRST = 100;
 
 const state = { q: "", around: null, kinds: [], publics: [], specificSupport: [], open: false, lieu: null };
+// « Ouvert maintenant »: the instant the list was asked for, so that the markers are those open at the same one.
+let openAt = null;
+/** Now, to the minute (the API's openAt compares minutes), so that repeated map moves can be answered by a 304. */
+function now() {
+  const t = new Date();
+  t.setSeconds(0, 0);
+  return t.toISOString();
+}
 // The filter groups: the URL parameter, the state's key, the config's labels, the legend.
 const FILTERS = [
   ["services", "kinds", "services", "Services"],
@@ -196,9 +204,10 @@ async function search({ fit = true } = {}) {
   let data;
   try {
     const some = (list) => (list.length ? list : null);
+    if (state.open) openAt = now();
     data = await graphql(NEARBY, {
       near, kinds: some(state.kinds), publics: some(state.publics), specificSupport: some(state.specificSupport),
-      openAt: state.open ? new Date().toISOString() : null, first: NEARBY_FIRST,
+      openAt: state.open ? openAt : null, first: NEARBY_FIRST,
     });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -238,7 +247,9 @@ async function reloadViewport() {
   const status = $("map-status");
   let collection;
   try {
-    collection = await structuresGeoJSON(map.getBounds(), state, viewportAbort.signal);
+    // The list's instant when there is a list (both then show the places open at that instant), else now.
+    const at = state.open ? ((nearby !== null && openAt) || now()) : null;
+    collection = await structuresGeoJSON(map.getBounds(), { ...state, openAt: at }, viewportAbort.signal);
   } catch (error) {
     if (error.name === "AbortError") return;
     if (!(error instanceof ApiError)) throw error;
@@ -254,10 +265,7 @@ async function reloadViewport() {
   markers.clear();
   visibleIds = new Set();
   const layers = [];
-  // The viewport's GeoJSON knows no hours: « Ouvert maintenant » keeps the markers of the open places found.
-  const openIds = state.open && nearby ? new Set(nearby.map(({ place }) => place.id)) : null;
   for (const feature of collection.features) {
-    if (openIds && !openIds.has(feature.properties.id)) continue;
     // A place found by the search knows more (hours now, appointment, accessibility) than its feature.
     const known = places.get(feature.properties.id);
     const place = known?.rich ? known : placeFromFeature(feature);
