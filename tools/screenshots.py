@@ -10,11 +10,30 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
 
 from app import demo, migrate
 from app.database import Database
 from app.settings import load_settings
 from tests.browser import new_context, playwright_browser, start_server
+
+
+def sign_in(page: Any, base: str, token: str) -> None:
+    page.goto(base + "/console")
+    page.get_by_label("Jeton d'accès").fill(token)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#workspace")).to_be_visible()
+
+
+def show_tab(page: Any, name: str, label: str, rows: int) -> None:
+    """Click a tab and wait for ITS list: the table's caption names the tab (the previous tab's rows are
+    on the page until the new list replaces them, so waiting for "a first row" would catch the old list)."""
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+    expect(page.locator("table.dossiers caption")).to_have_text(f"{label} : dossiers")
+    expect(page.locator("table.dossiers tbody tr")).to_have_count(rows)
 
 
 def main(out: Path) -> None:
@@ -35,13 +54,15 @@ def main(out: Path) -> None:
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(out / "carte.png"))
 
-                page.goto(server.base + "/console")
-                page.get_by_label("Jeton d'accès").fill("demo-soleil")
-                page.get_by_role("button", name="Se connecter").click()
-                page.get_by_role("tab", name="Prise en charge (6)").click()
-                page.locator("table.dossiers tbody tr").first.wait_for()
+                # The Fabrique's « Orientation » tab: two dossiers waiting past the reminder delay are marked.
+                sign_in(page, server.base, "demo-fabrique")
+                show_tab(page, "Orientation (4)", "Orientation", rows=4)
+                page.wait_for_load_state("networkidle")  # the badges' icons
                 page.screenshot(path=str(out / "console-onglets.png"))
 
+                page.get_by_role("button", name="Se déconnecter").click()
+                sign_in(page, server.base, "demo-soleil")
+                show_tab(page, "Prise en charge (6)", "Prise en charge", rows=6)
                 page.get_by_role("button", name="FERRAND Jules").click()
                 page.get_by_role(
                     "button", name="Je le.a réoriente vers une autre structure opératrice"
