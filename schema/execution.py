@@ -5,10 +5,13 @@ offering's ``kind``, a point's ``latitude``): Strawberry resolves them with ``ge
 of them graphql-core still builds a resolve info, looks for arguments, calls Strawberry's wrapper, and walks
 ``complete_value``; on nearby's page of 20 that was most of the execution (BENCHMARKS.md, issue 11, target 2).
 
-``PlainFieldsExecution.execute_field`` reads such a field itself when it is a scalar or an enum, or an object
-type without an ``is_type_of`` check: the attribute, then the type's own ``coerce_output_value``, or the
-sub-selection. Anything unusual (a null, an exception, a value the type refuses, a middleware) goes the
-standard way, which produces the very same errors as before: only the ordinary case is shortened.
+``PlainFieldsExecution`` reads such fields itself (no resolver, argument, field extension or middleware): a
+scalar or an enum through its type's own coercion (or as it is: a ``str``, a ``bool``, a finite ``float``, an
+enum member's name), and an object whose selected fields are all plain, nested objects included, straight into
+its answer, provided its type has no ``is_type_of`` of its own (Strawberry's reads no resolve info). Anything
+unusual (a null where none is allowed, an exception, a value the type refuses, ``@defer``, a field that is not
+plain) goes the standard way, which produces the very same answer and errors as before: reading has no effect,
+so nothing is resolved twice.
 """
 
 from __future__ import annotations
