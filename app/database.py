@@ -2,23 +2,66 @@
 
 SQLite/SpatiaLite: WAL, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` so that two
 writers queue on the lock instead of failing with "database is locked" half-way through a transaction.
+
+PostgreSQL: a pooled connection is checked before each use (``check_pooled``) without a round trip when it can
+be: a server that closed it (a restart, ``pg_terminate_backend``, an idle timeout) leaves its socket readable
+(the FATAL notice, then the end of the stream). A quiet socket on a connection used in the last
+``PING_AFTER_IDLE_SECONDS`` is taken as is; anything else gets the ping of SQLAlchemy's ``pool_pre_ping``, and
+a connection that fails it is replaced. The ping was one more round trip on every request (BENCHMARKS.md,
+issue 11, target 2).
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
 
 _WRITE = "aiguillage_write"
+# A connection back in the pool for longer than this is pinged before use, whatever its socket says (a
+# firewall may drop an idle connection without telling either end).
+PING_AFTER_IDLE_SECONDS = 10.0
+_RETURNED = "aiguillage_returned_at"
+
+
+def _readable(fd: int) -> bool:
+    """Whether the socket has something to read (or is closed), without waiting."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def check_pooled(engine: Engine) -> None:
+    """Before a pooled PostgreSQL connection is used: ping it only when its socket is not quiet or it has been
+    idle for a while, and replace it when the ping fails (the pool retries with a new connection)."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None:
+            return  # a connection just opened
+        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_conn.fileno()):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            raise exc.DisconnectionError(f"pooled connection unusable: {error}") from error
 
 
 def _sqlite_module() -> Any:
@@ -33,7 +76,9 @@ def _sqlite_module() -> Any:
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+        engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+        check_pooled(engine)
+        return engine
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

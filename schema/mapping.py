@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Annotated, Protocol
 
@@ -252,6 +253,18 @@ async def _offering_structure(root: ServiceOfferingType, info: Info) -> Structur
     return StructureType.of(row)
 
 
+# A stored value's member (and the kind's label), looked up once per value: 20 offerings per nearby page.
+@functools.cache
+def _kind_and_label(value: str) -> tuple[models.ServiceKind, str]:
+    kind = models.ServiceKind(value)
+    return kind, kind.label
+
+
+@functools.cache
+def _fees(value: str) -> models.Fees:
+    return models.Fees(value)
+
+
 @strawberry.type(name="ServiceOffering")
 class ServiceOfferingType(Node):
     # Plain fields, filled once from the row: on nearby's page of 20, a resolver per field cost more than
@@ -266,13 +279,13 @@ class ServiceOfferingType(Node):
 
     @classmethod
     def of(cls, row: OfferingColumns) -> ServiceOfferingType:
-        kind = models.ServiceKind(row.kind)
+        kind, label = _kind_and_label(row.kind)
         return cls(
             id=strawberry.ID(to_global_id("ServiceOffering", row.id)),
             kind=kind,
-            label=kind.label,
+            label=label,
             location=GeoPoint.of(row.latitude, row.longitude),
-            fees=models.Fees(row.fees) if row.fees else None,
+            fees=_fees(row.fees) if row.fees else None,
             accepts_carnet=row.accepts_carnet,
             row=row,
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -50,6 +51,7 @@ from graphql.pyutils import Undefined
 from strawberry.extensions import SchemaExtension
 
 from app.settings import Settings
+from schema.extensions import DocumentKey
 
 COST_CODE = "QUERY_TOO_COSTLY"
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -225,12 +227,80 @@ def _refuse(message: str, extensions: dict[str, Any]) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
+def _first_variables(document: Any) -> frozenset[str]:
+    """The variables given to a ``first`` argument anywhere in the document: all the cost reads of them."""
+    names: set[str] = set()
+    stack = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode):
+            for argument in node.arguments or ():
+                if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                    names.add(argument.value.name.value)
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return frozenset(names)
+
+
+class DocumentChecks:
+    """What the checks learn from a document alone, kept per distinct query text (as the parser and the
+    validation keep theirs): its literals' forbidden characters, and its cost for given ``first`` variables.
+    The variables' own strings and lists are checked on every request."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        size = settings.parser_cache_size
+        self.bad_literal = lru_cache(maxsize=size)(lambda key: _bad_string_in_document(key.document))
+        self.first_variables = lru_cache(maxsize=size)(lambda key: sorted(_first_variables(key.document)))
+        self._costs = lru_cache(maxsize=size)(self._cost)
+
+    def _cost(
+        self,
+        schema: GraphQLSchema,
+        key: DocumentKey,
+        operation_name: str | None,
+        firsts: tuple[tuple[bool, Any], ...],
+    ) -> int | None:
+        names = self.first_variables(key)
+        variables = {name: value for name, (given, value) in zip(names, firsts, strict=True) if given}
+        return self._estimate(schema, key.document, operation_name, variables)
+
+    def _estimate(
+        self, schema: GraphQLSchema, document: Any, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> int | None:
+        operation = _operation(document, operation_name)
+        if operation is None:
+            return None
+        settings = self.settings
+        return estimate_cost(
+            schema, document, operation, variables, settings.page_size_max, settings.unbounded_list_estimate
+        )
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        key: DocumentKey,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+    ) -> int | None:
+        """The cost of the operation (None when there is no such operation), cached by the values of the
+        variables that the cost reads (those given to ``first``)."""
+        firsts = tuple((name in variables, variables.get(name)) for name in self.first_variables(key))
+        try:
+            hash(firsts)
+        except TypeError:  # a value that cannot be hashed (a list where a number is expected): not cached
+            return self._estimate(schema, key.document, operation_name, variables)
+        return self._costs(schema, key, operation_name, firsts)
+
+
 class RequestChecks(SchemaExtension):
     """Refuses, before execution, forbidden characters, over-long list arguments and a cost over budget."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, documents: DocumentChecks | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.documents = documents or DocumentChecks(settings)
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -243,9 +313,10 @@ class RequestChecks(SchemaExtension):
         settings, context = self.settings, self.execution_context
         variables = context.variables or {}
         document = context.graphql_document
+        key = DocumentKey(context.query, document) if document is not None else None
         where = next((p for n, v in variables.items() if (p := _bad_string_in_value(v, n))), None)
-        if where is None and document is not None:
-            where = _bad_string_in_document(document)
+        if where is None and key is not None:
+            where = self.documents.bad_literal(key)
         if where is not None:
             return _refuse(
                 f"{where} : caractère de contrôle interdit (seuls la tabulation et les retours à la ligne "
@@ -259,19 +330,13 @@ class RequestChecks(SchemaExtension):
                     f"{where} : au plus {settings.max_list_items} valeurs par liste, reçu {length}",
                     {"code": "INVALID_INPUT", "field": where.lstrip("$")},
                 )
-        operation = _operation(document, context.operation_name) if document is not None else None
-        if operation is None:
+        if key is None:
+            return None
+        cost = self.documents.cost(context.schema._schema, key, context.operation_name, variables)
+        if cost is None:
             return None  # graphql-core reports the missing or ambiguous operation itself
         anonymous = getattr(context.context, "actor", None) is None
         budget = settings.max_query_cost_anonymous if anonymous else settings.max_query_cost
-        cost = estimate_cost(
-            context.schema._schema,
-            document,
-            operation,
-            variables,
-            settings.page_size_max,
-            settings.unbounded_list_estimate,
-        )
         if cost <= budget:
             return None
         who = "sans jeton" if anonymous else "authentifiée"

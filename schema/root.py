@@ -22,10 +22,11 @@ from strawberry.tools import merge_types
 from app.settings import Settings
 from schema.beneficiary import BeneficiaryQuery
 from schema.dossiers import DossierMutation, DossierQuery
+from schema.execution import PlainFieldsExecution
 from schema.extensions import DomainErrors, NoSuggestionsExecution, mask_errors, validation_cache
 from schema.mapping import MappingMutation, MappingQuery
 from schema.operators import OperatorQuery
-from schema.request_checks import RequestChecks
+from schema.request_checks import DocumentChecks, RequestChecks
 from schema.rules import OncePerDocument
 from schema.statistics import StatisticsQuery
 from schema.suggestions import SuggestionQuery
@@ -45,7 +46,9 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> Schema:
     # Validation rules are built once: the validation cache is keyed by them, so rules made afresh per
-    # request would never hit it. Extensions are factories, built per request (their caches stay shared).
+    # request would never hit it. Extensions are factories, built per request (their caches stay shared:
+    # parsing, validation and what the request checks learn from a document are done once per query text).
+    documents = DocumentChecks(settings)
     rules = (
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
@@ -56,7 +59,7 @@ def build_schema(settings: Settings) -> Schema:
         validation_cache(settings.parser_cache_size, hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(list(rules)),
-        lambda: RequestChecks(settings),
+        lambda: RequestChecks(settings, documents),
         DomainErrors,
         mask_errors,
     ]
@@ -66,7 +69,7 @@ def build_schema(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        execution_context_class=NoSuggestionsExecution if settings.is_production else None,
+        execution_context_class=NoSuggestionsExecution if settings.is_production else PlainFieldsExecution,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 
