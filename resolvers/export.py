@@ -380,6 +380,7 @@ _WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 _SQL_PARAMS = {
     "ws": _WHITESPACE,
     "ws_any": f"[{_WHITESPACE}]",
+    "ws_run": f"[{_WHITESPACE}]+",
     "ws_odd": f"[{_WHITESPACE.replace(' ', '')}]|  ",  # whitespace that " ".join(s.split()) would change
     "formula_start": "[" + "".join(sorted(FORMULA_START)).replace("-", "") + "-]",
     "insee": "^(?:[013-9][0-9]|2[AB1-9])[0-9]{3}$",  # INSEE_COMMUNE_CODE on ASCII text
@@ -413,49 +414,34 @@ def _pg_record_sql(updated_since: bool) -> str:
     )
     labels = [*SERVICE_LABELS.values(), *FEES_LABELS.values()]
     assert not any(starts_like_formula(label) or '"' in label for label in labels)
-    # The text cells of a record; a row is plain when none of them starts like a formula, holds a quote or
-    # has whitespace to strip (first or last character) or to collapse (name and street), so that SQL writes
-    # them as they are. The other cells cannot: ids, labels, validated codes, dates, coordinates of a plain row.
-    texts = {
-        "nom": "structures.name",
-        "commune": "coalesce(structures.city, '')",
-        "adresse": "coalesce(structures.street, '')",
-        "complement_adresse": "coalesce(structures.address_complement, '')",
-        "horaires": "coalesce(structures.opening_hours, '')",
-        "presentation_resume": "coalesce(structures.summary, '')",
-        "presentation_detail": "coalesce(structures.description, '')",
-        "source": "coalesce(structures.source, '')",
+    # The structure's text columns. The standard's cells are these stripped (a row with whitespace at an edge
+    # of any of them, rare, is stripped whole with Python's whitespace: ``tidy`` says there is none), name and
+    # street with their inner runs of whitespace collapsed (only where there is more than single spaces).
+    raw = {
+        "name": "structures.name",
+        "street": "coalesce(structures.street, '')",
+        "city": "coalesce(structures.city, '')",
+        "complement": "coalesce(structures.address_complement, '')",
+        "hours": "coalesce(structures.opening_hours, '')",
+        "summary": "coalesce(structures.summary, '')",
+        "description": "coalesce(structures.description, '')",
+        "postal": "coalesce(structures.postal_code, '')",
+        "insee": "coalesce(structures.commune_code, '')",
+        "pivot": "coalesce(structures.pivot, '')",
     }
-    codes = (
-        "coalesce(structures.postal_code, '')",
-        "coalesce(structures.commune_code, '')",
-        "coalesce(structures.pivot, '')",
-    )
-    firsts = " || ".join(f"left({t}, 1)" for t in texts.values())
-    edges = " || ".join(
-        [firsts, *(f"right({t}, 1)" for t in texts.values())]
-        + [f"left({c}, 1) || right({c}, 1)" for c in codes]
-    )
+    edges = " || ".join(f"left({r}, 1) || right({r}, 1)" for r in raw.values())
     batch = f"""
-        SELECT structures.id,
-               structures.name, {texts["adresse"]} AS street, {texts["commune"]} AS city,
-               {texts["complement_adresse"]} AS complement, {texts["horaires"]} AS hours,
-               {texts["presentation_resume"]} AS summary, {texts["presentation_detail"]} AS description,
-               {texts["source"]} AS source,
-               {codes[0]} AS postal, upper({codes[1]}) AS insee,
-               coalesce(structures.pivot, '') AS pivot,
+        SELECT structures.id, {", ".join(f"{r} AS {name}" for name, r in raw.items())},
+               coalesce(structures.source, '') AS source,
                structures.latitude, structures.longitude,
                to_char(coalesce(structures.source_updated_on, (structures.updated_at AT TIME ZONE 'UTC')::date),
                        'YYYY-MM-DD') AS updated,
+               ({edges}) !~ :ws_any AS tidy,
                coalesce(structures.phone, '') = '' AND coalesce(structures.email, '') = ''
                  AND coalesce(structures.website, '') = '' AND coalesce(structures.typology, '') = ''
                  AND (structures.standard IS NULL OR structures.standard::text IN ('{{}}', 'null'))
-                 AND octet_length({codes[0]}) = length({codes[0]})
-                 AND octet_length({codes[1]}) = length({codes[1]})
-                 AND ({firsts}) !~ :formula_start
-                 AND ({edges}) !~ :ws_any
-                 AND strpos({" || ".join(texts.values())}, '"') = 0
-                 AND structures.name !~ :ws_odd AND {texts["adresse"]} !~ :ws_odd
+                 AND octet_length({raw["postal"]}) = length({raw["postal"]})
+                 AND octet_length({raw["insee"]}) = length({raw["insee"]})
                  AND (structures.latitude IS NULL OR structures.latitude = 0
                       OR abs(structures.latitude) BETWEEN 0.0001 AND 1e15)
                  AND (structures.longitude IS NULL OR structures.longitude = 0
@@ -464,25 +450,41 @@ def _pg_record_sql(updated_since: bool) -> str:
         WHERE structures.id > :after AND structures.closed_at IS NULL
               {"AND structures.updated_at > :since" if updated_since else ""}
         ORDER BY structures.id LIMIT :size"""
+    collapsed = (
+        "CASE WHEN s.tidy AND s.{0} !~ :ws_odd THEN s.{0} "
+        "ELSE regexp_replace(btrim(s.{0}, :ws), :ws_run, ' ', 'g') END AS {0}"
+    )
+    stripped = "CASE WHEN s.tidy THEN s.{0} ELSE btrim(s.{0}, :ws) END AS {0}"
+    cleaned = ",\n               ".join(
+        [collapsed.format("name"), collapsed.format("street")]
+        + [
+            stripped.format(name)
+            for name in ("city", "complement", "hours", "summary", "description", "pivot")
+        ]
+        + [stripped.format("postal"), f"upper({stripped.format('insee').removesuffix(' AS insee')}) AS insee"]
+    )
+    # The cells that can start like a formula: a row where one does goes through Python (neutralise_formula).
+    texts = ("name", "street", "city", "complement", "hours", "summary", "description", "source")
     number = "CASE WHEN {0} IS NULL THEN '' WHEN {0} = trunc({0}) THEN {0}::text || '.0' ELSE {0}::text END"
+    quoted = "replace({}, '\"', '\"\"')"
     cells = {
         "id": global_id_sql("Structure", "b.id"),
         "pivot": "CASE WHEN b.pivot ~ :pivot THEN b.pivot ELSE :unknown_pivot END",
-        "nom": "b.name",
-        "commune": "b.city",
+        "nom": quoted.format("b.name"),
+        "commune": quoted.format("b.city"),
         "code_postal": "b.postal",
         "code_insee": "b.insee",
-        "adresse": "b.street",
-        "complement_adresse": "b.complement",
+        "adresse": quoted.format("b.street"),
+        "complement_adresse": quoted.format("b.complement"),
         "latitude": number.format("b.latitude"),
         "longitude": number.format("b.longitude"),
-        "horaires": "b.hours",
-        "presentation_resume": (
+        "horaires": quoted.format("b.hours"),
+        "presentation_resume": quoted.format(
             f"CASE WHEN length(b.summary) <= {SUMMARY_MAX} THEN b.summary "
             f"ELSE rtrim(left(b.summary, {SUMMARY_MAX - 1}), :ws) || '…' END"
         ),
-        "presentation_detail": "b.description",
-        "source": "b.source",
+        "presentation_detail": quoted.format("b.description"),
+        "source": quoted.format("b.source"),
         "date_maj": "b.updated",
         "services": "coalesce(o.services, '')",
         "frais_a_charge": "coalesce(o.fees, '')",
@@ -491,17 +493,23 @@ def _pg_record_sql(updated_since: bool) -> str:
     record = "concat_ws('\",\"', {})".format(", ".join(cells.get(c, "''") for c in V1_COLUMNS))
     return f"""
     WITH s AS MATERIALIZED ({batch}),
-    b AS (
-        SELECT s.id, s.name, s.street, s.complement, s.hours, s.summary, s.description, s.source, s.pivot,
-               s.latitude, s.longitude, s.updated, s.plain,
-               CASE WHEN s.insee ~ :insee THEN s.insee ELSE '' END AS insee,
-               CASE WHEN s.city <> '' THEN s.city
-                    ELSE coalesce((SELECT m.name FROM communes m
-                                   WHERE m.code = s.insee AND s.insee ~ :insee), '') END AS city,
-               CASE WHEN s.postal ~ :postal THEN s.postal
-                    ELSE coalesce((SELECT min(p.postal_code) FROM postal_codes p
-                                   WHERE p.commune_code = s.insee AND s.insee ~ :insee), '') END AS postal
+    c AS (
+        SELECT s.id, s.source, s.latitude, s.longitude, s.updated, s.plain,
+               {cleaned}
         FROM s WHERE s.plain
+    ),
+    b AS (
+        SELECT c.id, c.name, c.street, c.complement, c.hours, c.summary, c.description, c.source, c.pivot,
+               c.latitude, c.longitude, c.updated,
+               CASE WHEN c.insee ~ :insee THEN c.insee ELSE '' END AS insee,
+               CASE WHEN c.city <> '' THEN c.city
+                    ELSE coalesce((SELECT m.name FROM communes m
+                                   WHERE m.code = c.insee AND c.insee ~ :insee), '') END AS city,
+               CASE WHEN c.postal ~ :postal THEN c.postal
+                    ELSE coalesce((SELECT min(p.postal_code) FROM postal_codes p
+                                   WHERE p.commune_code = c.insee AND c.insee ~ :insee), '') END AS postal
+        FROM c
+        WHERE ({" || ".join(f"left(c.{t}, 1)" for t in texts)}) !~ :formula_start
     ),
     o AS (
         SELECT o.structure_id, {services} AS services, {fees} AS fees
