@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Text, case, cast, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import SERVICE_LABELS, Commune, Fees, PostalCode, ServiceKind, ServiceOffering, Structure
 from models.mapping import INSEE_COMMUNE_CODE, POSTAL_CODE
@@ -117,7 +118,7 @@ def offerings_masks(
     lookup per structure). Kinds are unique per structure (``uq_service_offerings_structure_kind``), so their
     sum is their OR; a fee's bit is the maximum over the structure's offerings."""
     kind = case({k.value: bit for k, bit in KIND_BITS.items()}, value=ServiceOffering.kind, else_=0)
-    mask = func.sum(kind)
+    mask: ColumnElement[Any] = func.sum(kind)
     for fee, bit in FEE_BITS.items():
         mask = mask + func.max(case((ServiceOffering.fees == fee.value, bit), else_=0))
     stmt = (
