@@ -79,7 +79,7 @@ def peak_rss_kib(pid: int) -> dict[str, int]:
     return fields
 
 
-def run(url: str, rounds: int, warmup: int, port: int) -> dict[str, Any]:
+def run(url: str, rounds: int, warmup: int, port: int, only: list[str] | None = None) -> dict[str, Any]:
     driver_url = url.replace("postgresql+psycopg://", "postgresql://")
     copies = copy_statements()
     server = Server(url, port)
@@ -116,6 +116,8 @@ def run(url: str, rounds: int, warmup: int, port: int) -> dict[str, Any]:
 
             calls: dict[str, Callable[[int], object]] = {}
             for (name, path), (copy_name, statement) in zip(FILES.items(), copies.items(), strict=True):
+                if only and name not in only:
+                    continue
                 calls[name] = download(name, path)
                 calls[copy_name] = copy(copy_name, statement)
             results["timings_ms"] = interleaved(calls, rounds, warmup)
@@ -127,6 +129,7 @@ def run(url: str, rounds: int, warmup: int, port: int) -> dict[str, Any]:
     results["ratios"] = {
         name: round(timings[name]["p50_ms"] / timings[copy_name]["p50_ms"], 2)
         for name, copy_name in zip(FILES, copies, strict=True)
+        if name in timings
     }
     results["seconds_p50"] = {name: round(t["p50_ms"] / 1000, 2) for name, t in timings.items()}
     return results
@@ -140,11 +143,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--port", type=int, default=8781)
+    parser.add_argument("--only", nargs="*", choices=list(FILES), help="some of the files (default: all)")
     args = parser.parse_args()
     started = datetime.now(UTC)
     out: dict[str, Any] = {"at": started.isoformat(timespec="seconds"), "runs": []}
     for url in args.url:
-        run_ = run(url, args.rounds, args.warmup, args.port)
+        run_ = run(url, args.rounds, args.warmup, args.port, args.only)
         out["runs"].append(run_)
         print(
             run_["structures"],
