@@ -8,9 +8,7 @@ more than one batch in memory however many rows it streams.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,12 +23,11 @@ from starlette.routing import Route
 
 from app.context import Services
 from app.database import Database
-from app.http import cache_headers, conditional_get, etag_of, if_none_match
+from app.http import cache_headers, conditional_get, if_none_match
 from geo.bbox import BBox
 from geo.clusters import MAX_ZOOM
 from models import Public, ServiceKind, SpecificSupport
 from models.errors import DomainError, InvalidInput, RateLimited, TooManyFeatures
-from models.standard import V1_COLUMNS
 from resolvers import data_inclusion, export, geojson
 from resolvers.pagination import utc_instant
 from resolvers.structures import StructureQuery
@@ -43,6 +40,8 @@ JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_FILENAME = "lieux-mediation-numerique.csv"
 EXPORT_BATCH = 500
+# The CSV's batches are written by the database (resolvers/export.py): larger ones cost fewer round trips.
+CSV_BATCH = 2000
 TRUE, FALSE = frozenset({"true", "1", "oui", "yes"}), frozenset({"false", "0", "non", "no", ""})
 
 
@@ -167,31 +166,20 @@ def parse_instant(raw: str | None, field: str) -> datetime | None:
     return parsed
 
 
-def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = EXPORT_BATCH) -> Iterator[str]:
+def csv_chunks(db: Database, updated_since: datetime | None, batch_size: int = CSV_BATCH) -> Iterator[str]:
     """The export, header first, one chunk of text per keyset batch; each batch in a session of its own."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(V1_COLUMNS)
-    yield flush()
+    yield export.CSV_HEADER
     after, skipped = 0, 0
     while True:
         with db.read() as session:
             batch = export.standard_batch(session, after, updated_since, batch_size)
-        writer.writerows(batch.rows)
         skipped += len(batch.skipped)
         if batch.skipped:
             log.warning(
                 "export: structures %s left out (a required field of the standard is missing)", batch.skipped
             )
         if batch.rows:
-            yield flush()
+            yield batch.text
         if batch.last_id is None:
             break
         after = batch.last_id
@@ -272,12 +260,12 @@ def geo_routes(services: Services) -> list[Route]:
         except DomainError as error:
             return error_response(error)
 
-        def version() -> str:
+        def version() -> int:
             with services.db.read() as session:
-                return export.export_version(session, since)
+                return geojson.data_version(session)
 
         # The file is streamed, so its validator comes from what it is made of, not from its bytes.
-        etag = etag_of("lieux.csv", since.isoformat() if since else "", await run_in_threadpool(version))
+        etag = export.validator(await run_in_threadpool(version), "lieux.csv", since)
         return await conditional_get(
             request,
             etag,
@@ -291,14 +279,27 @@ def geo_routes(services: Services) -> list[Route]:
         )
 
     def data_inclusion_export(
-        batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch],
+        name: str, batch: Callable[[Session, int, datetime | None, int], data_inclusion.Batch]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
                 since = parse_since(request.query_params.get("updated_since"))
             except DomainError as error:
                 return error_response(error)
-            return StreamingResponse(json_array_chunks(services.db, batch, since), media_type=JSON_MEDIA_TYPE)
+
+            def version() -> int:
+                with services.db.read() as session:
+                    return geojson.data_version(session)
+
+            etag = export.validator(await run_in_threadpool(version), name, since)
+            return await conditional_get(
+                request,
+                etag,
+                lambda: StreamingResponse(
+                    json_array_chunks(services.db, batch, since), media_type=JSON_MEDIA_TYPE
+                ),
+                settings.public_max_age_seconds,
+            )
 
         return endpoint
 
@@ -307,12 +308,12 @@ def geo_routes(services: Services) -> list[Route]:
         Route("/exports/lieux.csv", lieux_csv, methods=["GET"]),
         Route(
             "/exports/data-inclusion/structures.json",
-            data_inclusion_export(data_inclusion.structures_batch),
+            data_inclusion_export("data-inclusion/structures.json", data_inclusion.structures_batch),
             methods=["GET"],
         ),
         Route(
             "/exports/data-inclusion/services.json",
-            data_inclusion_export(data_inclusion.services_batch),
+            data_inclusion_export("data-inclusion/services.json", data_inclusion.services_batch),
             methods=["GET"],
         ),
     ]

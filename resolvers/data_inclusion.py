@@ -124,9 +124,21 @@ def structure_record(s: Row[Any]) -> dict[str, Any] | None:
     }
 
 
-def service_record(s: Row[Any], o: Row[Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Place:
+    """What every service of one structure shares, computed once per structure rather than per offering."""
+
+    structure_id: str
+    common: dict[str, Any]
+    publics: list[str]
+    modes: list[SupportMode]
+    modes_accueil: list[str]
+    modes_mobilisation: list[str] | None
+    appointment: str | None
+
+
+def _place(s: Row[Any]) -> _Place:
     standard: dict[str, Any] = s.standard or {}
-    kind = ServiceKind(o.kind)
     publics = [di.PUBLICS[p] for p in enum_values(standard, "publics_specifiquement_adresses")]
     supports: list[SpecificSupport] = enum_values(standard, "prise_en_charge_specifique")
     if any(support in di.DISABILITIES for support in supports):
@@ -139,29 +151,43 @@ def service_record(s: Row[Any], o: Row[Any]) -> dict[str, Any]:
         for a in access
         if a in di.MOBILISATION and (a is not AccessMode.ONLINE_APPOINTMENT or appointment)
     ]
+    return _Place(
+        structure_id=to_global_id("Structure", s.id),
+        common=_common(s),
+        publics=list(dict.fromkeys(publics)) or [di.EVERYONE],
+        modes=modes,
+        modes_accueil=["a-distance"] if set(modes) == di.REMOTE_ONLY else ["en-presentiel"],
+        modes_mobilisation=list(dict.fromkeys(mobilisation)) or None,
+        appointment=appointment,
+    )
+
+
+def service_record(s: Row[Any], o: Row[Any], place: _Place | None = None) -> dict[str, Any]:
+    p = place or _place(s)
+    kind = ServiceKind(o.kind)
     if kind in di.MATERIAL_KINDS:
         type_ = "aide-materielle"
-    elif modes == [SupportMode.GROUP_WORKSHOP]:
+    elif p.modes == [SupportMode.GROUP_WORKSHOP]:
         type_ = "atelier"
     else:
         type_ = "accompagnement"
     fees = Fees(o.fees) if o.fees else None
     return {
         "id": to_global_id("ServiceOffering", o.id),
-        "structure_id": to_global_id("Structure", s.id),
+        "structure_id": p.structure_id,
         "nom": kind.label,
         "description": kind.label,
-        **_common(s),
+        **p.common,
         "latitude": o.latitude,
         "longitude": o.longitude,
         "thematiques": list(di.THEMES[kind]),
         "type": type_,
         "frais": di.FEES[fees] if fees else None,
         "frais_precisions": FEES_LABELS[fees] if fees is Fees.FREE_UNDER_CONDITIONS else None,
-        "publics": list(dict.fromkeys(publics)) or [di.EVERYONE],
-        "modes_accueil": ["a-distance"] if set(modes) == di.REMOTE_ONLY else ["en-presentiel"],
-        "modes_mobilisation": list(dict.fromkeys(mobilisation)) or None,
-        "lien_mobilisation": appointment,
+        "publics": list(p.publics),
+        "modes_accueil": list(p.modes_accueil),
+        "modes_mobilisation": list(p.modes_mobilisation) if p.modes_mobilisation else None,
+        "lien_mobilisation": p.appointment,
     }
 
 
@@ -203,8 +229,11 @@ def services_batch(session: Session, after_id: int, updated_since: datetime | No
             offerings[o.structure_id].append(o)
     records, skipped = [], []
     for row in rows:
-        if structure_record(row) is None:
+        if _text(row.name, (NAME_LIMITS[0], 10**6)) is None:  # as structure_record leaves it out
             skipped.append(row.id)
             continue
-        records += [service_record(row, o) for o in offerings[row.id]]
+        own = offerings[row.id]
+        if own:
+            place = _place(row)
+            records += [service_record(row, o, place) for o in own]
     return Batch(records, rows[-1].id if len(rows) == size else None, skipped)

@@ -76,3 +76,12 @@ def id_or_number(value: str, expected: str, field: str) -> int:
             f"(comme « {to_global_id(expected, 12)} ») ou son numéro (comme « 12 »), au plus {ID_MAX}",
         )
     return pk
+
+
+def global_id_sql(type_name: str, pk_sql: str) -> str:
+    """``to_global_id`` as a PostgreSQL expression over the SQL ``pk_sql``, for rows written by the database
+    itself (the CSV export); ``tests/test_export.py`` checks that both give the same ids."""
+    return (
+        f"rtrim(translate(encode(convert_to('{type_name}:' || ({pk_sql})::text, 'UTF8'), 'base64'), "
+        "'+/', '-_'), '=')"
+    )
