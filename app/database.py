@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.settings import Settings
 
 _WRITE = "aiguillage_write"
+# Connections opened past the pool's size (AIGUILLAGE_DATABASE_POOL_SIZE) when more threads than that need one
+# (the worker's own, a CLI); closed when given back. The pool itself is sized to the requests a process runs at
+# once: a connection opened per request would cost its opening and lose its prepared statements.
+POOL_OVERFLOW = 10
 
 
 def _sqlite_module() -> Any:
@@ -33,7 +37,13 @@ def _sqlite_module() -> Any:
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=settings.database_pool_size,
+            max_overflow=POOL_OVERFLOW,
+            hide_parameters=True,
+        )
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +51,8 @@ def create_db_engine(settings: Settings) -> Engine:
         url.set(drivername="sqlite+pysqlite"),
         module=_sqlite_module(),
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=16,
+        pool_size=settings.database_pool_size,
+        max_overflow=POOL_OVERFLOW,
         # Parameters may hold beneficiaries' names: keep them out of error messages and logs.
         hide_parameters=True,
     )
