@@ -126,6 +126,8 @@ class Server:
             **(env or {}),
         }
         root = root or Path(__file__).resolve().parents[1]
+        # Several benches on one machine: AIGUILLAGE_BENCH_PORT_OFFSET moves every port of this one.
+        port += int(os.environ.get("AIGUILLAGE_BENCH_PORT_OFFSET", "0"))
         # Another server left on the port would answer in its place: refuse rather than measure it.
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
