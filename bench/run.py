@@ -154,7 +154,7 @@ class Server:
             env={**env, "PYTHONPATH": str(root)},
         )
 
-    def wait(self, client: httpx.Client, timeout: float = 30.0) -> None:
+    def wait(self, client: httpx.Client, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
