@@ -39,11 +39,11 @@ DIRTY = "aiguillage.kind_sets_dirty"
 PG_KINDS = """
 UPDATE structures s SET offering_kinds = k.kinds, offering_carnet = k.carnet
 FROM (
-    SELECT c.id,
-           (SELECT string_agg(o.kind, ',' ORDER BY o.kind COLLATE "C") FROM service_offerings o
-            WHERE o.structure_id = c.id) AS kinds,
-           EXISTS (SELECT 1 FROM service_offerings o WHERE o.structure_id = c.id AND o.accepts_carnet) AS carnet
-    FROM (SELECT DISTINCT structure_id AS id FROM {rows}) c
+    SELECT c.id, a.kinds, a.carnet
+    FROM (SELECT DISTINCT structure_id AS id FROM {rows}) c,
+    LATERAL (SELECT string_agg(o.kind, ',' ORDER BY o.kind COLLATE "C") AS kinds,
+                    coalesce(bool_or(o.accepts_carnet), false) AS carnet
+             FROM service_offerings o WHERE o.structure_id = c.id) a
 ) k
 WHERE s.id = k.id AND (s.offering_kinds IS DISTINCT FROM k.kinds OR s.offering_carnet IS DISTINCT FROM k.carnet)
 """
