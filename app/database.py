@@ -64,6 +64,12 @@ def check_pooled(engine: Engine) -> None:
             raise exc.DisconnectionError(f"pooled connection unusable: {error}") from error
 
 
+# Connections opened past the pool's size (AIGUILLAGE_DATABASE_POOL_SIZE) when more threads than that need one
+# (the worker's own, a CLI); closed when given back. The pool itself is sized to the requests a process runs at
+# once: a connection opened per request would cost its opening and lose its prepared statements.
+POOL_OVERFLOW = 10
+
+
 def _sqlite_module() -> Any:
     """The DB-API module to use: pysqlite3 where the standard one cannot load extensions."""
     try:
@@ -76,7 +82,9 @@ def _sqlite_module() -> Any:
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+        engine = create_engine(
+            url, pool_size=settings.database_pool_size, max_overflow=POOL_OVERFLOW, hide_parameters=True
+        )
         check_pooled(engine)
         return engine
 
@@ -86,8 +94,8 @@ def create_db_engine(settings: Settings) -> Engine:
         url.set(drivername="sqlite+pysqlite"),
         module=_sqlite_module(),
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=16,
+        pool_size=settings.database_pool_size,
+        max_overflow=POOL_OVERFLOW,
         # Parameters may hold beneficiaries' names: keep them out of error messages and logs.
         hide_parameters=True,
     )

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         default="sqlite:///var/aiguillage.db",
         description="SQLAlchemy URL: sqlite:///path (SpatiaLite) or postgresql+psycopg://… (PostGIS)",
     )
+    database_pool_size: int = Field(
+        default=40,
+        ge=1,
+        le=1000,
+        description="database connections each process keeps open: as many as it runs requests at once (its "
+        "40 worker threads), so that a request in flight never opens and closes a connection of its own",
+    )
     environment: Literal["development", "production"] = "development"
     carnet_pattern: str = Field(
         default=r"[0-9]{3}[a-z]{3}",

@@ -10,16 +10,13 @@ offer, the worst case for a count).
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench import baseline
-from bench.run import Server, interleaved
+from bench.run import Server, before_after_main, interleaved
 
 PAGE = """
 query($filter: StructureFilter) {
@@ -83,21 +80,7 @@ def run(url: str, rounds: int, warmup: int, commit: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--baseline", default=baseline.DEFAULT_COMMIT)
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-    results = run(args.url, args.rounds, args.warmup, args.baseline)
-    text = json.dumps(results, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    before_after_main(__doc__, run, rounds=100, warmup=10)
 
 
 if __name__ == "__main__":

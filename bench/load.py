@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench import baseline
-from bench.run import KIND, NEARBY, Server, origins, percentiles
+from bench.run import KIND, NEARBY, Server, before_after_main, origins, percentiles
 from bench.viewport import PARIS
 
 CLIENTS = 32
@@ -115,21 +113,11 @@ def run(url: str, seconds: float, repeat: int, commit: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of one phase")
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--baseline", default=baseline.DEFAULT_COMMIT)
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-    results = run(args.url, args.seconds, args.repeat, args.baseline)
-    text = json.dumps(results, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seconds", type=float, default=10.0, help="length of one phase")
+        parser.add_argument("--repeat", type=int, default=2)
+
+    before_after_main(__doc__, run, options=options)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ The target: nearby_after p50 ≤ 1.5 × (trivial_after p50 + sql_driver p50).
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy import event
 from app.database import Database
 from app.settings import load_settings
 from bench import baseline
-from bench.run import KIND, NEARBY, Server, interleaved, origins
+from bench.run import KIND, NEARBY, Server, before_after_main, interleaved, origins
 from geo.nearby import nearest_offerings
 
 
@@ -123,22 +122,12 @@ def run(url: str, rounds: int, warmup: int, commit: str, root: Path | None = Non
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--baseline", default=baseline.DEFAULT_COMMIT)
-    parser.add_argument("--root", type=Path, help="code to serve as the current version (default: this one)")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-    results = run(args.url, args.rounds, args.warmup, args.baseline, args.root)
-    text = json.dumps(results, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--root", type=Path, help="code to serve as the current version (default: this one)"
+        )
+
+    before_after_main(__doc__, run, rounds=300, warmup=30, options=options)
 
 
 if __name__ == "__main__":

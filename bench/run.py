@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 
 from app.database import Database
 from app.settings import load_settings
+from bench import baseline
 from bench.places import real_places
 from geo.nearby import nearest_offerings
 from models import ServiceKind, ServiceOffering, Structure
@@ -125,6 +126,8 @@ class Server:
             **(env or {}),
         }
         root = root or Path(__file__).resolve().parents[1]
+        # Several benches on one machine: AIGUILLAGE_BENCH_PORT_OFFSET moves every port of this one.
+        port += int(os.environ.get("AIGUILLAGE_BENCH_PORT_OFFSET", "0"))
         # Another server left on the port would answer in its place: refuse rather than measure it.
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -151,7 +154,7 @@ class Server:
             env={**env, "PYTHONPATH": str(root)},
         )
 
-    def wait(self, client: httpx.Client, timeout: float = 30.0) -> None:
+    def wait(self, client: httpx.Client, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -228,6 +231,40 @@ def run(url: str, count: int, warmup: int, port: int, app: str = "app.asgi:app_f
     return results
 
 
+def write_results(results: dict[str, Any], out: Path | None) -> None:
+    """Print the results as JSON and, with ``out``, write them to that file too."""
+    text = json.dumps(results, indent=2, ensure_ascii=False)
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def before_after_main(
+    doc: str | None,
+    run: Callable[..., dict[str, Any]],
+    *,
+    rounds: int | None = None,
+    warmup: int | None = None,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
+    """The command line of a before/after bench: ``--url``, ``--baseline`` (bench/baseline.py), ``--out``, and
+    ``--rounds``/``--warmup`` when given their defaults; ``options`` adds the bench's own. Calls
+    ``run(url=…, commit=…, rounds=…, warmup=…, <own options>=…)``, then prints and writes the results."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    if rounds is not None:
+        parser.add_argument("--rounds", type=int, default=rounds)
+        parser.add_argument("--warmup", type=int, default=warmup or 0)
+    parser.add_argument("--baseline", dest="commit", default=baseline.DEFAULT_COMMIT)
+    parser.add_argument("--out", type=Path)
+    if options:
+        options(parser)
+    args = vars(parser.parse_args())
+    out = args.pop("out")
+    write_results(run(**args), out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -239,12 +276,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--app", default="app.asgi:app_from_env", help="ASGI app factory to serve")
     args = parser.parse_args()
-    results = run(args.url, args.count, args.warmup, args.port, args.app)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_results(run(args.url, args.count, args.warmup, args.port, args.app), args.out)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from models.mapping import (
     PostalCode,
     ServiceOffering,
     Structure,
+    kind_sets,
     map_state,
 )
 from models.standard import SERVICE_LABELS
@@ -55,6 +56,7 @@ __all__ = [
     "SupportMode",
     "UTCDateTime",
     "Webhook",
+    "kind_sets",
     "map_state",
     "utcnow",
 ]

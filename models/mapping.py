@@ -168,6 +168,11 @@ class Structure(Base):
     # the filters: one integer test per row instead of reading JSON.
     publics_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     specific_support_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Kept by database triggers from the offerings (migrations/versions/0007_viewport.py), never written here:
+    # their kinds, distinct, sorted and joined by commas (None without offerings), and whether one of them
+    # accepts carnets. The map's GeoJSON reads them with the place instead of aggregating its offerings.
+    offering_kinds: Mapped[str | None] = deferred(mapped_column(Text))
+    offering_carnet: Mapped[bool] = deferred(mapped_column(Boolean, server_default=false()))
 
     offerings: Mapped[list[ServiceOffering]] = relationship(
         back_populates="structure", cascade="all, delete-orphan", order_by="ServiceOffering.id"
@@ -252,5 +257,17 @@ map_state = Table(
     MetaData(),
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
+    Column("structures", BigInteger, nullable=False),
+)
+
+
+# Kept by database triggers (migrations/versions/0007_viewport.py), outside Base.metadata like ``map_state``:
+# how many structures there are per set of offering kinds (``structures.offering_kinds``, "" for none) and
+# closing. At most 2**9 × 2 rows: a count filtered by kinds is the sum over the sets that meet them.
+kind_sets = Table(
+    "kind_sets",
+    MetaData(),
+    Column("kinds", Text, primary_key=True),
+    Column("closed", Boolean, primary_key=True),
     Column("structures", BigInteger, nullable=False),
 )

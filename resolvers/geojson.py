@@ -18,10 +18,10 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from geo.clusters import Grid, cell_keys, grid_for
-from models import ServiceKind, ServiceOffering, Structure, map_state
+from models import ServiceKind, Structure, map_state
 from models.errors import TooManyFeatures
 from resolvers.ids import to_global_id
 from resolvers.pagination import utc_instant
@@ -46,7 +46,9 @@ def normalised(query: StructureQuery) -> StructureQuery:
 
 def data_version(session: Session) -> int:
     """The map's data version; read it before the data, so that a write in between can only make it older."""
-    return int(session.execute(select(map_state.c.version).where(map_state.c.id == 1)).scalar_one())
+    # On the session's connection: a Core read, without the ORM's handling of a statement (a 304 is only this).
+    version = session.connection().execute(select(map_state.c.version).where(map_state.c.id == 1))
+    return int(version.scalar_one())
 
 
 def validator(version: int, query: StructureQuery, zoom: int | None, max_features: int) -> str:
@@ -55,39 +57,27 @@ def validator(version: int, query: StructureQuery, zoom: int | None, max_feature
     return f'"{version}-{hashlib.blake2b(key, digest_size=12).hexdigest()}"'
 
 
-# Offering kinds of a structure, aggregated in SQL as "KIND" or "KIND+" (the offering accepts carnets).
-CARNET_MARK = "+"
+class _OfferingsFragments(dict[tuple[str | None, bool], str]):
+    """``"kinds":[…],"labels":[…],"acceptsCarnet":…`` for each (``offering_kinds``, ``offering_carnet``) of a
+    place, written once per distinct pair."""
 
-
-class _OfferingsFragments(dict[str | None, str]):
-    """``"kinds":[…],"labels":[…],"acceptsCarnet":…`` for each aggregated string, written once per distinct one."""
-
-    def __missing__(self, raw: str | None) -> str:
-        items = (raw or "").split(",")
-        present = {item.removesuffix(CARNET_MARK) for item in items}
+    def __missing__(self, key: tuple[str | None, bool]) -> str:
+        raw, carnet = key
+        present = set((raw or "").split(","))
         kinds = [k for k in ServiceKind if k.value in present]
-        carnet = any(item.endswith(CARNET_MARK) for item in items)
         text = (
             f'"kinds":{json.dumps([k.value for k in kinds], ensure_ascii=False, separators=(",", ":"))},'
             f'"labels":{json.dumps([k.label for k in kinds], ensure_ascii=False, separators=(",", ":"))},'
             f'"acceptsCarnet":{"true" if carnet else "false"}'
         )
-        self[raw] = text
+        self[key] = text
         return text
 
 
 def _places_statement(conditions: Sequence[Any], limit: int) -> Any:
-    # An alias: the filters' own subqueries on offerings (kinds) must correlate to the structure only.
-    o = aliased(ServiceOffering)
     s = Structure
-    # A correlated subquery per place (an index lookup) rather than a join: no sort of the joined wide rows.
-    offerings = (
-        select(
-            func.aggregate_strings(o.kind + case((o.accepts_carnet.is_(True), CARNET_MARK), else_=""), ",")
-        )
-        .where(o.structure_id == s.id)
-        .scalar_subquery()
-    )
+    # The offerings' kinds and carnet flag are kept on the place by the database (migration 0007_viewport):
+    # one row per place, no lookup of its offerings.
     return (
         select(
             s.id,
@@ -103,7 +93,8 @@ def _places_statement(conditions: Sequence[Any], limit: int) -> Any:
             s.phone,
             s.website,
             s.updated_at,
-            offerings,
+            s.offering_kinds,
+            s.offering_carnet,
         )
         .where(*conditions)
         .order_by(s.id)
@@ -130,14 +121,15 @@ def _features(rows: Sequence[Any]) -> str:
         phone,
         website,
         updated_at,
-        offerings,
+        kinds,
+        carnet,
     ) in rows:
         gid = to_global_id("Structure", pk)
         parts.append(
             # RFC 7946: longitude first. Keys in the order the README documents them.
             f'{{"type":"Feature","id":"{gid}","geometry":{{"type":"Point","coordinates":[{longitude!r},'
             f'{latitude!r}]}},"properties":{{"id":"{gid}","name":{s(name)},'
-            f'"isOperator":{"true" if is_operator else "false"},{offerings_of[offerings]},'
+            f'"isOperator":{"true" if is_operator else "false"},{offerings_of[kinds, carnet]},'
             f'"address":{{"street":{null if street is None else s(street)},'
             f'"postalCode":{null if postal_code is None else s(postal_code)},'
             f'"city":{null if city is None else s(city)},'
@@ -205,7 +197,8 @@ def structures_geojson(
     assert query.bbox is not None, "the map's GeoJSON is always for a box"
     params: dict[str, Any] = {}
     conditions = _conditions(query, session.get_bind().dialect.name, params)
-    rows = session.execute(_places_statement(conditions, max_features + 1), params).all()
+    # Core rows (the session's connection): the columns are plain values, no ORM result handling per row.
+    rows = session.connection().execute(_places_statement(conditions, max_features + 1), params).all()
     if len(rows) <= max_features:
         head = '{"type":"FeatureCollection",' + ('"clustered":false,' if zoom is not None else "")
         return (head + '"features":[' + _features(rows) + "]}").encode()

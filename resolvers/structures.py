@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,16 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.bbox import BBox, within_bbox
-from models import Public, ServiceKind, ServiceOffering, SpecificSupport, Structure, map_state, utcnow
+from models import (
+    Public,
+    ServiceKind,
+    ServiceOffering,
+    SpecificSupport,
+    Structure,
+    kind_sets,
+    map_state,
+    utcnow,
+)
 from models.errors import InvalidInput, NotAllowed, NotFound
 from models.mapping import accepting_orientations
 from models.standard import mask
@@ -111,7 +120,11 @@ def list_structures(
     order = (Structure.updated_at, Structure.id) if by_update else (Structure.id,)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1), params))
     # Counting is most of the cost of a page on a large table: only when asked for.
-    total = count_structures(session, conditions, params) if with_total else None
+    total = None
+    if with_total and query.kinds and _kinds_only(query):
+        total = count_by_kinds(session, query.kinds, query.include_closed)
+    elif with_total:
+        total = count_structures(session, conditions, params)
     if by_update:
         return keyset_page(rows, limit, lambda r: (r.updated_at.isoformat(), r.id), total)
     return keyset_page(rows, limit, lambda r: (r.id,), total)
@@ -129,6 +142,28 @@ def count_structures(
             kept = kept - closed.scalar_subquery()
         return int(session.execute(select(kept).where(map_state.c.id == 1)).scalar_one())
     return session.scalar(select(func.count()).select_from(Structure).where(*conditions), params or {}) or 0
+
+
+def _kinds_only(query: StructureQuery) -> bool:
+    """The filter is made of kinds only (closed places in or out): a count the database keeps answers it."""
+    rest = replace(
+        query,
+        kinds=None,
+        include_closed=False,
+        publics=query.publics or None,
+        specific_support=query.specific_support or None,
+    )
+    return rest == StructureQuery()
+
+
+def count_by_kinds(session: Session, kinds: Sequence[ServiceKind], include_closed: bool) -> int:
+    """Exact: the structures offering at least one of ``kinds``, summed over the sets of kinds the database
+    keeps counted (``kind_sets``, at most 2**9 × 2 rows) instead of reading the structures."""
+    wanted = set(kind_values(kinds))
+    stmt = select(kind_sets.c.kinds, kind_sets.c.structures)
+    if not include_closed:
+        stmt = stmt.where(kind_sets.c.closed.is_(False))
+    return sum(int(count) for key, count in session.execute(stmt) if wanted.intersection(key.split(",")))
 
 
 def structure_by_id(session: Session, pk: int) -> Structure | None:
