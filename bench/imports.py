@@ -162,7 +162,9 @@ def cli_start(code: Path, rounds: int) -> float:
     return statistics.median(_cli(code, url, "import", "lieux", "/nonexistent.csv")[0] for _ in range(rounds))
 
 
-def run(source_url: str, sizes: list[int], rounds: int, base: str, before_up_to: int) -> dict[str, Any]:
+def run(
+    source_url: str, sizes: list[int], rounds: int, rounds_large: int, base: str, before_up_to: int
+) -> dict[str, Any]:
     files = {size: standard_file(source_url, size) for size in sorted(sizes, reverse=True)}
     old = baseline.checkout(base)
     results: dict[str, Any] = {"sizes": {}}
@@ -186,7 +188,7 @@ def run(source_url: str, sizes: list[int], rounds: int, base: str, before_up_to:
             )
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
         names = list(variants)
-        for r in range(rounds):
+        for r in range(rounds if size <= before_up_to else rounds_large):
             shift = r % len(names)
             for name in names[shift:] + names[:shift]:
                 samples[name].append(variants[name]())
@@ -243,6 +245,7 @@ def main() -> None:
     parser.add_argument("--source", required=True, help="the bench database the file is made from")
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds-large", type=int, default=2, help="rounds above --before-up-to")
     parser.add_argument("--baseline", default="afa783a", help="the code before this work ('before')")
     parser.add_argument(
         "--before-up-to", type=int, default=20_000, help="sizes at which the code before is imported too"
@@ -250,7 +253,9 @@ def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC)
     results: dict[str, Any] = {"at": started.isoformat(timespec="seconds"), "cpus": os.cpu_count()}
-    results.update(run(args.source, args.sizes, args.rounds, args.baseline, args.before_up_to))
+    results.update(
+        run(args.source, args.sizes, args.rounds, args.rounds_large, args.baseline, args.before_up_to)
+    )
     out = (
         ROOT / "bench" / "results" / f"imports-{started.isoformat(timespec='seconds').replace(':', '')}.json"
     )

@@ -51,7 +51,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import ARRAY, String, Table, any_, bindparam, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
@@ -499,11 +499,19 @@ def _existing(session: Session, places: list[Place]) -> dict[tuple[str, str], St
     for place in places:
         ids_by_source[place.source].append(place.source_id)
     found: dict[tuple[str, str], Structure] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
     for source, ids in ids_by_source.items():
         for start in range(0, len(ids), LOAD_CHUNK):
+            part = ids[start : start + LOAD_CHUNK]
+            # PostgreSQL: one array parameter rather than a statement text of thousands of them.
+            among = (
+                Structure.source_id == any_(bindparam("ids", part, type_=ARRAY(String)))
+                if postgres
+                else Structure.source_id.in_(part)
+            )
             query = (
                 select(Structure)
-                .where(Structure.source == source, Structure.source_id.in_(ids[start : start + LOAD_CHUNK]))
+                .where(Structure.source == source, among)
                 .options(selectinload(Structure.offerings))
             )
             found.update({(row.source, row.source_id): row for row in session.scalars(query)})
