@@ -12,8 +12,11 @@ Decisions:
   sources (Hinaura, siao...). Those are different places; with the source in the key they all import.
 - A (source, id) seen twice in one file: the first row wins, later ones are refused with "… en double …
   déjà vu à la ligne N". Merging would invent a place nobody published.
-- Each file is one transaction: rows are cleaned first, then written; any unexpected error rolls the
-  whole file back and the report says why. A row refused on its own does not fail its file.
+- Each file is one transaction: any unexpected error rolls the whole file back and the report says why. A
+  row refused on its own does not fail its file. A CSV file is first checked whole (encoding, quoting, a file
+  cut short: refused before anything is written) and counted, then read again and written a chunk of
+  ``LOAD_CHUNK`` rows at a time (cleaned, compared with the stored rows, new places in bulk: ``COPY`` on
+  PostgreSQL, one prepared ``executemany`` on SQLite), so that memory holds a chunk, not the file.
 - A newer version wins, by ``date_maj``. Two files publishing the same (source, id) in different states
   (the cnfs 2022-07 file and the data-inclusion 2023-02 export share 1484 permanences) would otherwise
   overwrite each other at every re-import. A row whose ``date_maj`` is not later than the stored one's
@@ -31,8 +34,9 @@ Decisions:
   by ``vocab``, and a value with no v1 equivalent is dropped.
 - Snapshots (``snapshot=True``): the file is the whole current list of the sources it names, so their open
   places missing from it get ``closed_at`` (and a new ``updated_at``, for partners' incremental sync). A
-  snapshot that would close more than ``MASS_CLOSE_SHARE`` of a source's open places is refused whole
-  (nothing written) unless ``allow_mass_close``: a truncated export must not wipe a territory. Ids of rows
+  snapshot that would close more than ``MASS_CLOSE_SHARE`` of a source's open places (as they were before
+  the file) is refused whole (nothing written: the check comes last, and rolls the file back) unless
+  ``allow_mass_close``: a truncated export must not wipe a territory. Ids of rows
   refused in the file count as present (a row with a typo is no closure). Any import that publishes a
   closed place again reopens it.
 - Offerings: one per service kind; fees are the least free of the row's fees; ``accepts_carnet`` when a
@@ -60,7 +64,7 @@ from batch.imports.places import DEFAULT_SOURCES, READERS, Place, Refused
 from batch.imports.readers import FileRefused, ParsedFile, Record, read_lieux_file
 from batch.imports.report import FileReport, ImportReport, Progress
 from batch.sessions import Sessions
-from geo.points import point_ewkt, set_point, valid_point
+from geo.points import geometry_from_ewkt, point_ewkt, set_point, valid_point
 from models import Commune, PostalCode, ServiceOffering, Structure, utcnow
 from models.mapping import commune_key, department_of
 from models.spreadsheet import starts_like_formula
@@ -275,7 +279,7 @@ def _executemany(
     points: list[tuple[float, float] | None],
 ) -> None:
     """SQLite: one prepared INSERT for all the rows, their values converted by the columns' own types (what
-    SQLAlchemy would do row by row), the point given as extended WKT to SpatiaLite's ``GeomFromEWKT``."""
+    SQLAlchemy would do row by row), the point given as extended WKT (``geo.points``)."""
     dialect = session.get_bind().dialect
     convert = [
         (index, processor)
@@ -293,7 +297,7 @@ def _executemany(
         return (*converted, *point, point_ewkt(*point))
 
     names = ", ".join((*columns, *POINT_COLUMNS))
-    marks = ", ".join(["?"] * (len(columns) + 2) + ["GeomFromEWKT(?)"])
+    marks = ", ".join(["?"] * (len(columns) + 2) + [geometry_from_ewkt(dialect.name, "?")])
     session.connection().exec_driver_sql(
         f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
         [values(row, point) for row, point in zip(rows, points, strict=True)],
