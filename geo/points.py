@@ -34,6 +34,16 @@ def point_element(latitude: float, longitude: float) -> WKTElement:
     return WKTElement(f"POINT({longitude!r} {latitude!r})", srid=SRID)
 
 
+def point_ewkt(latitude: float, longitude: float) -> str:
+    """The point as extended WKT, the text a geometry column reads (bulk writes, ``COPY``)."""
+    return f"SRID={SRID};POINT({longitude!r} {latitude!r})"
+
+
+def geometry_from_ewkt(dialect: str, placeholder: str) -> str:
+    """The SQL making a geometry of an extended-WKT parameter, for bulk writes that bypass the ORM."""
+    return f"ST_GeomFromEWKT({placeholder})" if dialect == "postgresql" else f"GeomFromEWKT({placeholder})"
+
+
 def set_point(row: Located, latitude: float | None, longitude: float | None) -> None:
     """Set a row's point (or clear it) in both its float columns and its geometry."""
     if latitude is None or longitude is None:

@@ -201,9 +201,21 @@ def mask(values: Iterable[enum.Enum], of: type[enum.Enum]) -> int:
     return sum(1 << members.index(value) for value in set(values))
 
 
+# Label → its bit in the filter column (``mask``), per field: what ``standard_masks`` adds up, row after row.
+_MASK_BITS: dict[str, tuple[str, dict[str, int]]] = {
+    field: (column, {label: mask([value], of) for value, label in ENUM_FIELDS[field].items()})
+    for field, column, of in (
+        ("publics_specifiquement_adresses", "publics_mask", Public),
+        ("prise_en_charge_specifique", "specific_support_mask", SpecificSupport),
+    )
+}
+
+
 def standard_masks(standard: Mapping[str, Any] | None) -> dict[str, int]:
-    """The filter columns of a structure (publics, specific support) from its published fields."""
-    return {
-        "publics_mask": mask(enum_values(standard, "publics_specifiquement_adresses"), Public),
-        "specific_support_mask": mask(enum_values(standard, "prise_en_charge_specifique"), SpecificSupport),
-    }
+    """The filter columns of a structure (publics, specific support) from its published fields: the bits
+    (``mask``) of the values of ``enum_values``."""
+    masks = {}
+    for field, (column, bits) in _MASK_BITS.items():
+        given = (standard or {}).get(field) or ()
+        masks[column] = sum(bits[label] for label in set(given) if label in bits)
+    return masks

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -32,6 +32,7 @@ from models.mapping import Structure
 # Any fixed 64-bit number: the key of the advisory lock of structure stamping.
 STAMP_LOCK_KEY = 0x61696775696C6C61
 STAMP_CHUNK = 500
+STAMP_ARRAY_CHUNK = 50_000
 
 
 def stamp_changes(session: Session, structure_ids: Iterable[int]) -> datetime | None:
@@ -46,10 +47,18 @@ def stamp_changes(session: Session, structure_ids: Iterable[int]) -> datetime | 
     latest = session.scalar(select(func.max(Structure.updated_at)))
     if latest is not None and stamp <= latest:
         stamp = latest + timedelta(microseconds=1)
-    for start in range(0, len(ids), STAMP_CHUNK):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL: the ids as one array parameter, a few statements for a whole import; SQLite: IN lists.
+    chunk = STAMP_ARRAY_CHUNK if postgres else STAMP_CHUNK
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
         session.execute(
             update(Structure)
-            .where(Structure.id.in_(ids[start : start + STAMP_CHUNK]))
+            .where(
+                Structure.id == any_(bindparam("ids", part, type_=ARRAY(Integer)))
+                if postgres
+                else Structure.id.in_(part)
+            )
             .values(updated_at=stamp)
             .execution_options(synchronize_session="fetch")
         )

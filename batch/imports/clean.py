@@ -35,6 +35,8 @@ def fix_mojibake(value: str) -> str:
 def text(value: Any, limit: int | None = None) -> str | None:
     """A trimmed string, or None when empty. Lists (JSON sources) are joined with "|"."""
     if isinstance(value, str):
+        if not value:
+            return None
         cleaned = value
     elif value is None or isinstance(value, bool):
         return None

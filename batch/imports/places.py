@@ -103,6 +103,9 @@ def _pipe_values(value: Any) -> list[str]:
     return _unique(part.strip() for part in raw.split("|"))
 
 
+_KIND_ORDER = tuple(ServiceKind)
+
+
 def _kinds(labels: Iterable[str], warnings: list[str]) -> list[ServiceKind]:
     found: set[ServiceKind] = set()
     for label in labels:
@@ -111,7 +114,7 @@ def _kinds(labels: Iterable[str], warnings: list[str]) -> list[ServiceKind]:
             warnings.append(f"services : « {label} » inconnu, ignoré")
         else:
             found.add(kind)
-    return [kind for kind in ServiceKind if kind in found]
+    return [kind for kind in _KIND_ORDER if kind in found]
 
 
 def _fees(labels: Iterable[str]) -> Fees | None:
@@ -191,9 +194,15 @@ def _common_columns(
     }
 
 
+# The values of each enumerated field by their folded spelling (``vocab.fold``).
+_ALLOWED_INDEX = {name: {vocab.fold(label): label for label in labels} for name, labels in ALLOWED.items()}
+
+
 def _standard_values(name: str, values: list[str], warnings: list[str]) -> list[str]:
     """The values of an enumerated field of v1.0.2 in the standard's spelling; others dropped with a warning."""
-    allowed = {vocab.fold(label): label for label in ALLOWED[name]}
+    if not values:
+        return []
+    allowed = _ALLOWED_INDEX[name]
     kept = []
     for value in values:
         label = allowed.get(vocab.fold(value))
@@ -222,22 +231,54 @@ def _single(value: Any) -> list[str]:
     return [cleaned] if cleaned else []
 
 
+# The v1.0.2 fields that hold one value, and those that hold several ("|" between them).
+_SINGLE_FIELDS = ("structure_parente", "fiche_acces_libre", "prise_rdv")
+_MULTI_FIELDS = tuple(name for name in EXTRA_FIELDS if name not in _SINGLE_FIELDS)
+_CHECKED_FIELDS = (*ENUM_FIELDS, "itinerance")
+
+
+def _place(
+    record: Record,
+    identity: tuple[str, str],
+    columns: dict[str, Any],
+    point: tuple[float | None, float | None],
+    insee: str | None,
+    kinds: list[ServiceKind],
+    fields: dict[str, list[str]],
+    carnet: bool,
+    warnings: list[str],
+) -> Place:
+    """The place of a record of either version of the national standard, once its fields are read into the
+    standard's v1.0.2 ``fields``: the offerings' fees and modalities come from them."""
+    return Place(
+        row=record.row,
+        source=identity[0],
+        source_id=identity[1],
+        columns=columns,
+        latitude=point[0],
+        longitude=point[1],
+        insee_code=insee,
+        department_hint=None,
+        kinds=kinds,
+        fees=_fees(fields["frais_a_charge"]),
+        modalities=clean.joined(fields["modalites_accompagnement"], LIMITS["modalities"]),
+        carnet=carnet,
+        warnings=warnings,
+        hours_unreadable=_unreadable(columns),
+    )
+
+
 def from_v1(record: Record, default_source: str) -> Place:
     data, warnings = record.data, list[str]()
     source, source_id, name = _identity(data, "id", "nom", default_source)
     postal, insee = _locality(data, "code_postal", "code_insee", warnings)
-    lat, lon = _point(data, warnings)
+    point = _point(data, warnings)
     columns = _common_columns(data, name, postal, warnings)
     emails = clean.contacts(data.get("courriels") or data.get("courriel"))
-    multi = {
-        name: _pipe_values(data.get(name))
-        for name in EXTRA_FIELDS
-        if name not in {"structure_parente", "fiche_acces_libre", "prise_rdv"}
-    }
-    multi.update(
-        {name: _single(data.get(name)) for name in ("structure_parente", "fiche_acces_libre", "prise_rdv")}
-    )
-    for name in (*ENUM_FIELDS, "itinerance"):
+    get = data.get
+    multi = {name: [] if get(name) in _NOTHING else _pipe_values(get(name)) for name in _MULTI_FIELDS}
+    multi.update({name: _single(get(name)) for name in _SINGLE_FIELDS})
+    for name in _CHECKED_FIELDS:
         multi[name] = _standard_values(name, multi[name], warnings)
     columns.update(
         email=clean.joined(emails, LIMITS["email"]),
@@ -252,22 +293,13 @@ def from_v1(record: Record, default_source: str) -> Place:
         + multi["formations_labels"]
         + multi["autres_formations_labels"]
     )
-    return Place(
-        row=record.row,
-        source=source,
-        source_id=source_id,
-        columns=columns,
-        latitude=lat,
-        longitude=lon,
-        insee_code=insee,
-        department_hint=None,
-        kinds=_kinds(filter(None, services), warnings),
-        fees=_fees(multi["frais_a_charge"]),
-        modalities=clean.joined(multi["modalites_accompagnement"], LIMITS["modalities"]),
-        carnet=vocab.mentions_carnet(labels),
-        warnings=warnings,
-        hours_unreadable=_unreadable(columns),
-    )
+    kinds = _kinds(filter(None, services), warnings)
+    carnet = vocab.mentions_carnet(labels)
+    return _place(record, (source, source_id), columns, point, insee, kinds, multi, carnet, warnings)
+
+
+# A field's value when the record has none: read as no value without cleaning it.
+_NOTHING = (None, "")
 
 
 def _keys(index: dict[str, str], also: Iterable[str] = ()) -> frozenset[str]:
@@ -369,22 +401,7 @@ def from_v0(record: Record, default_source: str) -> Place:
         ),
         standard=_standard(fields),
     )
-    return Place(
-        row=record.row,
-        source=source,
-        source_id=source_id,
-        columns=columns,
-        latitude=lat,
-        longitude=lon,
-        insee_code=insee,
-        department_hint=None,
-        kinds=kinds,
-        fees=_fees(fields["frais_a_charge"]),
-        modalities=clean.joined(fields["modalites_accompagnement"], LIMITS["modalities"]),
-        carnet=carnet,
-        warnings=warnings,
-        hours_unreadable=_unreadable(columns),
-    )
+    return _place(record, (source, source_id), columns, (lat, lon), insee, kinds, fields, carnet, warnings)
 
 
 def from_france_services(record: Record, default_source: str) -> Place:

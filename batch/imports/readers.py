@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import functools
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ FORMAT_FRANCE_SERVICES = "france-services-csv"
 # Fields both versions of the national standard require.
 LIEUX_CORE = frozenset({"id", "nom", "commune", "code_postal", "adresse"})
 FRANCE_SERVICES_CORE = frozenset({"id_fs", "lib_fs", "code_postal", "insee_com"})
+# Bytes read at a time when a file is streamed.
+BLOCK = 1 << 20
 
 
 # Longest first: the UTF-32 little-endian BOM begins with UTF-16's.
@@ -47,9 +52,12 @@ class Record:
 
 @dataclass
 class ParsedFile:
+    """A file's format and its records: ``records()`` reads them (again) one by one; ``rows`` counts them."""
+
     path: Path
     format: str
-    records: list[Record]
+    records: Callable[[], Iterator[Record]]
+    rows: int
     encoding: str | None = None
 
     @property
@@ -92,12 +100,12 @@ def _header_key(name: str) -> str:
     return name.strip().lstrip("\ufeff#").strip().lower()
 
 
-def read_csv(text: str) -> tuple[list[str], list[Record]]:
-    """Header (lower-cased) and records; the delimiter (",", ";" or tab) is the most frequent in line 1."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    # strict: a quoted field still open at the end of the file (a file cut short) is an error, not a value.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _delimiter(first_line: str) -> str:
+    """The most frequent of ",", ";" and tab in the first line."""
+    return max((",", ";", "\t"), key=first_line.count)
+
+
+def _csv_header(reader: Iterator[list[str]]) -> list[str]:
     try:
         header = [_header_key(name) for name in next(reader)]
     except StopIteration:
@@ -107,33 +115,170 @@ def read_csv(text: str) -> tuple[list[str], list[Record]]:
     if len(set(header)) != len(header):
         doubles = sorted({name for name in header if header.count(name) > 1})
         raise FileRefused(f"colonnes en double dans l'en-tête : {', '.join(doubles)}")
-    records: list[Record] = []
+    return header
+
+
+def _csv_rows(reader: Iterator[list[str]], width: int) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(row, values, problem) of each non-blank record after the header: values None when ``problem``."""
+    row = 0
     try:
         for values in reader:
-            if not any(value.strip() for value in values):
+            if not (values and values[0].strip()) and not any(value.strip() for value in values):
                 continue
-            row = len(records) + 1
-            if len(values) != len(header):
-                records.append(
-                    Record(
-                        row, {}, f"{len(values)} champs pour {len(header)} colonnes d'en-tête : ligne décalée"
-                    )
-                )
-                continue
-            records.append(Record(row, dict(zip(header, values, strict=True))))
+            row += 1
+            if len(values) != width:
+                yield row, None, f"{len(values)} champs pour {width} colonnes d'en-tête : ligne décalée"
+            else:
+                yield row, values, None
     except csv.Error as exc:
         if str(exc) == "unexpected end of data":
             raise FileRefused(
                 f"fichier tronqué : un champ entre guillemets n'est pas refermé à la fin du fichier "
-                f"(après l'enregistrement {len(records)}) ; rien n'est importé, envoyez le fichier entier"
+                f"(après l'enregistrement {row}) ; rien n'est importé, envoyez le fichier entier"
             ) from None
-        raise FileRefused(f"CSV illisible après l'enregistrement {len(records)} : {exc}") from None
-    if records and records[-1].problem is not None and not text.endswith(("\n", "\r")):
+        raise FileRefused(f"CSV illisible après l'enregistrement {row} : {exc}") from None
+
+
+def _cut_short(last_row: int, last_problem: bool, ends_with_newline: bool) -> None:
+    if last_problem and not ends_with_newline:
         raise FileRefused(
-            f"fichier tronqué : le dernier enregistrement ({records[-1].row}) est incomplet et le fichier ne "
+            f"fichier tronqué : le dernier enregistrement ({last_row}) est incomplet et le fichier ne "
             "finit pas par un saut de ligne ; rien n'est importé, envoyez le fichier entier"
         )
+
+
+def _reader(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    # strict: a quoted field still open at the end of the file (a file cut short) is an error, not a value.
+    return csv.reader(lines, delimiter=delimiter, strict=True)
+
+
+def read_csv(text: str) -> tuple[list[str], list[Record]]:
+    """Header (lower-cased) and records; the delimiter (",", ";" or tab) is the most frequent in line 1."""
+    reader = _reader(io.StringIO(text, newline=""), _delimiter(text.split("\n", 1)[0]))
+    header = _csv_header(reader)
+    records = [
+        Record(row, {} if values is None else dict(zip(header, values, strict=True)), problem)
+        for row, values, problem in _csv_rows(reader, len(header))
+    ]
+    if records:
+        _cut_short(records[-1].row, records[-1].problem is not None, text.endswith(("\n", "\r")))
     return header, records
+
+
+class _Lines:
+    """The lines of a text stream, remembering the last one (does the file end with a line break?)."""
+
+    def __init__(self, handle: Iterable[str]) -> None:
+        self.handle = handle
+        self.last = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.handle:
+            self.last = line
+            yield line
+
+
+def _encoding(path: Path) -> tuple[str, int, str | None]:
+    """How to read the file as text, without holding it: (codec, bytes of BOM to skip, encoding to report).
+
+    The same decisions as ``decode``, taken over the bytes in blocks."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4)
+            for bom, codec in UNICODE_BOMS:
+                if start.startswith(bom):
+                    handle.seek(len(bom))
+                    decoder = codecs.getincrementaldecoder(codec)()
+                    try:
+                        while block := handle.read(BLOCK):
+                            decoder.decode(block)
+                        decoder.decode(b"", final=True)
+                    except UnicodeDecodeError:
+                        raise FileRefused(
+                            f"encodage {codec} annoncé (BOM) mais contenu illisible dans cet encodage"
+                        ) from None
+                    return codec, len(bom), codec
+            handle.seek(0)
+            utf8 = codecs.getincrementaldecoder("utf-8")()
+            cp1252 = codecs.getincrementaldecoder("cp1252")()
+            is_utf8, is_cp1252 = True, True
+            while block := handle.read(BLOCK):
+                if b"\x00" in block:
+                    raise FileRefused(
+                        "encodage UTF-16 ou UTF-32 sans marque d'ordre des octets (BOM) : enregistrez le fichier "
+                        "en UTF-8 (« CSV UTF-8 » dans un tableur)"
+                    )
+                if is_utf8:
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:
+                        is_utf8 = False
+                if not is_utf8 and is_cp1252:
+                    try:
+                        cp1252.decode(block)
+                    except UnicodeDecodeError:
+                        is_cp1252 = False
+            if is_utf8:
+                try:
+                    utf8.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+    except OSError as exc:
+        raise FileRefused(f"lecture impossible : {exc.strerror or exc}") from None
+    if is_utf8:
+        return "utf-8-sig", 0, None
+    if not is_cp1252:
+        raise FileRefused("encodage inconnu : ni UTF-8 ni Windows-1252")
+    # cp1252 was only checked from the block where UTF-8 failed: check the whole file.
+    try:
+        with path.open("rb") as handle:
+            decoder = codecs.getincrementaldecoder("cp1252")()
+            while block := handle.read(BLOCK):
+                decoder.decode(block)
+    except UnicodeDecodeError:
+        raise FileRefused("encodage inconnu : ni UTF-8 ni Windows-1252") from None
+    return "cp1252", 0, "cp1252"
+
+
+@dataclass
+class CsvStream:
+    """A CSV file read record by record, as often as needed, never held whole."""
+
+    path: Path
+    codec: str
+    skip: int
+    delimiter: str
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[io.TextIOWrapper]:
+        with self.path.open("rb") as raw:
+            raw.seek(self.skip)
+            yield io.TextIOWrapper(raw, encoding=self.codec, newline="")
+
+    @classmethod
+    def open(cls, path: Path) -> tuple[CsvStream, list[str], int]:
+        """The stream, its header and its number of records, the whole file checked as ``read_csv`` does."""
+        codec, skip, _ = _encoding(path)
+        stream = cls(path, codec, skip, ",")
+        with stream._open() as handle:
+            stream.delimiter = _delimiter(handle.readline().split("\n", 1)[0])
+        with stream._open() as handle:
+            lines = _Lines(handle)
+            reader = _reader(lines, stream.delimiter)
+            header = _csv_header(reader)
+            rows, problem = 0, False
+            for rows, values, _ in _csv_rows(reader, len(header)):  # noqa: B007 (the last row counts them)
+                problem = values is None
+            if rows:
+                _cut_short(rows, problem, lines.last.endswith(("\n", "\r")))
+        return stream, header, rows
+
+    def records(self) -> Iterator[Record]:
+        with self._open() as handle:
+            reader = _reader(handle, self.delimiter)
+            header = _csv_header(reader)
+            for row, values, problem in _csv_rows(reader, len(header)):
+                yield Record(row, {} if values is None else dict(zip(header, values, strict=True)), problem)
 
 
 def read_json_array(text: str) -> list[Record]:
@@ -179,26 +324,30 @@ def _unknown(what: str, keys: set[str]) -> FileRefused:
 
 
 def read_lieux_file(path: Path) -> ParsedFile:
-    """Records of a file of places and its format, told by extension and header or keys, not by a flag."""
+    """Records of a file of places and its format, told by extension and header or keys, not by a flag.
+
+    A CSV file is checked whole (encoding, quoting, a file cut short) and counted here, then read again record
+    by record by ``records()``, so that its size does not weigh on memory; a JSON file is parsed whole."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".json"}:
         raise FileRefused(
             f"format inconnu : extension « {path.suffix or '(aucune)'} », .csv ou .json attendu"
         )
-    text, encoding = decode(path)
     if suffix == ".csv":
-        header, records = read_csv(text)
+        stream, header, rows = CsvStream.open(path)
         found = _lieux_format(set(header), csv_file=True)
         if found is None:
             raise _unknown("colonnes", set(header))
-    else:
-        records = read_json_array(text)
-        keys: set[str] = set()
-        for record in records:
-            keys.update(record.data)
-        if not records:
-            raise FileRefused("tableau JSON vide : aucun lieu à importer")
-        found = _lieux_format(keys, csv_file=False)
-        if found is None:
-            raise _unknown("clés", keys)
-    return ParsedFile(path, found, records, encoding)
+        encoding = None if stream.codec == "utf-8-sig" else stream.codec
+        return ParsedFile(path, found, stream.records, rows, encoding)
+    text, encoding = decode(path)
+    records = read_json_array(text)
+    keys: set[str] = set()
+    for record in records:
+        keys.update(record.data)
+    if not records:
+        raise FileRefused("tableau JSON vide : aucun lieu à importer")
+    found = _lieux_format(keys, csv_file=False)
+    if found is None:
+        raise _unknown("clés", keys)
+    return ParsedFile(path, found, lambda: iter(records), len(records), encoding)

@@ -143,6 +143,7 @@ V0_MODALITIES_INDEX = _index(V0_MODALITIES, with_short_forms=True)
 V1_FEES_INDEX = _index(V1_FEES)
 
 
+@functools.lru_cache(maxsize=4096)
 def service_kind(label: str) -> ServiceKind | None:
     """The v1 kind of a v0.1 or v1 service label, None when the label is unknown."""
     key = fold(label)
