@@ -221,3 +221,16 @@ def test_the_viewport_shows_the_kinds_and_carnets_of_now(
     assert features[gid["none"]]["acceptsCarnet"] is False
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Structure)) == len(features)
+
+
+def test_an_import_in_bulk_keeps_them(db: Database, gql: GQL, places: dict[str, int]) -> None:
+    """The importer writes new places and offerings in bulk (COPY on PostgreSQL, executemany on SQLite): the
+    columns and the sets of kinds must follow those writes too, and a second import that changes nothing."""
+    from batch.imports import import_lieux
+    from tests.test_import_lieux import FRANCE_SERVICES
+
+    report = import_lieux(db, [FRANCE_SERVICES])
+    assert report.ok and report.files[0].taken > 1000
+    check(db, gql)
+    assert import_lieux(db, [FRANCE_SERVICES]).files[0].taken == 0
+    check(db, gql)
