@@ -234,3 +234,43 @@ def test_an_import_in_bulk_keeps_them(db: Database, gql: GQL, places: dict[str, 
     check(db, gql)
     assert import_lieux(db, [FRANCE_SERVICES]).files[0].taken == 0
     check(db, gql)
+
+
+@pytest.mark.parametrize("backend", ["postgis"])
+def test_two_transactions_adding_offerings_to_one_place_both_count(
+    db: Database, gql: GQL, places: dict[str, int]
+) -> None:
+    """PostgreSQL runs writers side by side: the second writer of a place waits for the first, then counts its
+    offerings too (SQLite serialises writers, so the race cannot happen there)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from geo.points import set_point
+
+    def offering(kind: ServiceKind) -> ServiceOffering:
+        row = ServiceOffering(structure_id=places["none"], kind=kind.value, fees="FREE", accepts_carnet=False)
+        set_point(row, 45.65, 0.16)
+        return row
+
+    done = threading.Event()
+
+    def second() -> None:
+        with Session(db.engine) as session, session.begin():
+            session.add(offering(SAFE))
+        done.set()
+
+    with Session(db.engine) as first:
+        first.add(offering(ADMIN))
+        first.flush()  # the trigger has run: the first writer holds the place
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not done.wait(1.0)  # the second writer waits for the first's lock on the place
+        first.commit()
+    thread.join(30)
+    assert done.is_set()
+    check(db, gql)
+    with db.read() as session:
+        assert session.scalar(
+            select(Structure.offering_kinds).where(Structure.id == places["none"])
+        ) == ",".join(sorted((ADMIN.value, SAFE.value)))

@@ -56,6 +56,18 @@ BEGIN
         WHERE offering_kinds IS NOT NULL OR offering_carnet;
         RETURN NULL;
     END IF;
+    -- Lock the places first, in id order, then compute: the UPDATEs below run on a snapshot taken after any
+    -- other writer of these places committed (an UPDATE that waited on a row lock would keep the kinds it had
+    -- already aggregated, missing the other transaction's offerings).
+    IF TG_OP = 'INSERT' THEN
+        PERFORM 1 FROM structures WHERE id IN (SELECT structure_id FROM new_rows) ORDER BY id FOR UPDATE;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM 1 FROM structures WHERE id IN (SELECT structure_id FROM old_rows) ORDER BY id FOR UPDATE;
+    ELSE
+        PERFORM 1 FROM structures
+        WHERE id IN (SELECT structure_id FROM new_rows UNION SELECT structure_id FROM old_rows)
+        ORDER BY id FOR UPDATE;
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         {PG_KINDS.format(rows="new_rows")};
     END IF;
