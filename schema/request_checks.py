@@ -286,11 +286,13 @@ class DocumentChecks:
     ) -> int | None:
         """The cost of the operation (None when there is no such operation), cached by the values of the
         variables that the cost reads (those given to ``first``)."""
-        firsts = tuple((name in variables, variables.get(name)) for name in self.first_variables(key))
-        try:
-            hash(firsts)
-        except TypeError:  # a value that cannot be hashed (a list where a number is expected): not cached
-            return self._estimate(schema, key.document, operation_name, variables)
+        # Keyed by what ``_first`` reads of each value: an int is a length, anything else (a float, a bool, a
+        # string, a list) stands for the page cap. Keying by the raw value would let 1.0 or true (== 1 in
+        # Python) share the entry of 1 and fix the cost of one for the other.
+        firsts = tuple(
+            (name in variables, value if type(value) is int else None)
+            for name, value in ((name, variables.get(name)) for name in self.first_variables(key))
+        )
         return self._costs(schema, key, operation_name, firsts)
 
 

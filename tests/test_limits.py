@@ -241,3 +241,19 @@ def test_a_complete_body_is_served_by_the_live_server(live_server: tuple[str, in
         while chunk := conn.recv(65536):
             received += chunk
     assert received.startswith(b"HTTP/1.1 200") and b'{"data":{"__typename":"Query"}}' in received
+
+
+def test_a_first_of_one_point_zero_does_not_set_the_cost_of_one(gql: GQL, places: str) -> None:
+    """The cost is cached per query text and value of ``first``: 1.0 and true (equal to 1 in Python) stand for
+    the page cap and must not share the entry of 1, whichever arrives first."""
+    query = (
+        "query Q($n: Int) { "
+        + " ".join(
+            f"a{i}: nearbyOfferings({NEAR}, first: $n) {{ edges {{ node {{ structure {{ name offerings {{ kind }} }} }} }} }}"
+            for i in range(4)
+        )
+        + " }"
+    )
+    first_float = gql(query, {"n": 1.0})
+    assert first_float["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert "errors" not in gql(query, {"n": 1}), "1 after 1.0 must cost a page of one"
