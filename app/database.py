@@ -56,9 +56,10 @@ def check_pooled(engine: Engine) -> None:
         returned = record.info.get(_RETURNED)
         if returned is None:
             return  # a connection just opened
-        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_conn.fileno()):
-            return
         try:
+            # fileno() itself fails on a connection closed on this side: replaced like one that fails the ping.
+            if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_conn.fileno()):
+                return
             engine.dialect.do_ping(dbapi_conn)
         except Exception as error:
             raise exc.DisconnectionError(f"pooled connection unusable: {error}") from error

@@ -69,6 +69,11 @@ def test_pooled_connections_are_pinged_only_when_needed_and_replaced_when_closed
                 time.sleep(0.05)
         assert backend_pid() != first
         assert len(pings) == 2
+        # Closed on this side while it waits in the pool (its fileno() then fails): replaced too.
+        third = backend_pid()
+        (idle,) = db.engine.pool._pool.queue  # type: ignore[attr-defined]
+        idle.dbapi_connection.close()
+        assert backend_pid() != third
     finally:
         admin.dispose()
         db.dispose()
