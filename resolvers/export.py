@@ -444,9 +444,9 @@ def _pg_record_sql(updated_since: bool) -> str:
                  AND octet_length({raw["postal"]}) = length({raw["postal"]})
                  AND octet_length({raw["insee"]}) = length({raw["insee"]})
                  AND (structures.latitude IS NULL OR structures.latitude = 0
-                      OR abs(structures.latitude) BETWEEN 0.0001 AND 1e15)
+                      OR (abs(structures.latitude) >= 0.0001 AND abs(structures.latitude) < 1e15))
                  AND (structures.longitude IS NULL OR structures.longitude = 0
-                      OR abs(structures.longitude) BETWEEN 0.0001 AND 1e15) AS plain
+                      OR (abs(structures.longitude) >= 0.0001 AND abs(structures.longitude) < 1e15)) AS plain
         FROM structures
         WHERE structures.id > :after AND structures.closed_at IS NULL
               {"AND structures.updated_at > :since" if updated_since else ""}

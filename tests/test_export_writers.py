@@ -34,6 +34,7 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
     ('Association "Le Lien"', {}),
     ("Entier", {"lat": 45.0, "lon": -1.0}),
     ("Presque zéro", {"lat": 0.00005, "lon": -0.00001}),
+    ("Latitude écrite par psql", {"raw_latitude": 1e15}),  # outside the app's range: PostgreSQL writes 1e+15
     ("Sans offre", {"kinds": ()}),
     ("Frais mêlés", {"fees": (Fees.PAID, Fees.FREE_UNDER_CONDITIONS)}),
     ("Résumé long", {"summary": "x" * 278 + " y" + "z" * 10}),
@@ -73,6 +74,8 @@ def _fill(db: Database) -> None:
             for field in ("address_complement", "opening_hours", "description", "source"):
                 if field in changes:
                     setattr(row, field, changes[field])
+            if "raw_latitude" in changes:
+                row.latitude = changes["raw_latitude"]
             if "set_commune_code" in changes:
                 row.commune_code = changes["set_commune_code"]
             if changes.get("closed"):
