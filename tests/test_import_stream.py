@@ -115,3 +115,29 @@ def test_a_snapshot_in_chunks_counts_the_places_open_before_the_file(
     assert _counts(db) == (5, 10)
     forced = import_lieux(db, [path], snapshot=True, allow_mass_close=True).files[0]
     assert (forced.taken, forced.details["closed"]) == (2, 2)
+
+
+def test_a_file_changed_between_its_two_readings_is_refused(db: Database, tmp_path: Path) -> None:
+    """The file is checked and counted, then read again to be written: if it changed in between, the rows
+    written would not be those checked, so the import is refused and nothing is written."""
+    path = tmp_path / "lieux.csv"
+    path.write_text("\n".join([HEADER, _row(1), _row(2), _row(3)]) + "\n", encoding="utf-8")
+    stream, _, rows = CsvStream.open(path)
+    assert rows == 3
+    path.write_text("\n".join([HEADER, _row(1), _row(2)]) + "\n", encoding="utf-8")  # two complete records
+    with pytest.raises(FileRefused, match="a changé pendant l'import"):
+        list(stream.records())
+
+    opened = CsvStream.open
+
+    def open_then_change(target: Path) -> tuple[CsvStream, list[str], int]:
+        result = opened(target)
+        target.write_text("\n".join([HEADER, _row(1), _row(2), _row(40)]) + "\n", encoding="utf-8")
+        return result
+
+    path.write_text("\n".join([HEADER, _row(1), _row(2), _row(3)]) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CsvStream, "open", staticmethod(open_then_change))
+        report = import_lieux(db, [path]).files[0]
+    assert report.failed is not None and "a changé pendant l'import" in report.failed
+    assert _counts(db) == (0, 0)

@@ -248,6 +248,15 @@ class CsvStream:
     codec: str
     skip: int
     delimiter: str
+    # What the first reading saw (size and modification time, records): a second reading of a file that changed
+    # in between would write other rows than those checked and counted.
+    seen: tuple[int, int] = (0, 0)
+    count: int = 0
+
+    def _unchanged(self, rows: int | None = None) -> None:
+        stat = self.path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != self.seen or (rows is not None and rows != self.count):
+            raise FileRefused("le fichier a changé pendant l'import : relancez l'import sur un fichier fixe")
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[io.TextIOWrapper]:
@@ -258,8 +267,11 @@ class CsvStream:
     @classmethod
     def open(cls, path: Path) -> tuple[CsvStream, list[str], int]:
         """The stream, its header and its number of records, the whole file checked as ``read_csv`` does."""
+        stat = path.stat() if path.exists() else None
         codec, skip, _ = _encoding(path)
         stream = cls(path, codec, skip, ",")
+        if stat is not None:
+            stream.seen = (stat.st_size, stat.st_mtime_ns)
         with stream._open() as handle:
             stream.delimiter = _delimiter(handle.readline().split("\n", 1)[0])
         with stream._open() as handle:
@@ -271,14 +283,19 @@ class CsvStream:
                 problem = values is None
             if rows:
                 _cut_short(rows, problem, lines.last.endswith(("\n", "\r")))
+        stream.count = rows
+        stream._unchanged()
         return stream, header, rows
 
     def records(self) -> Iterator[Record]:
+        self._unchanged()
+        row = 0
         with self._open() as handle:
             reader = _reader(handle, self.delimiter)
             header = _csv_header(reader)
             for row, values, problem in _csv_rows(reader, len(header)):
                 yield Record(row, {} if values is None else dict(zip(header, values, strict=True)), problem)
+        self._unchanged(row)
 
 
 def read_json_array(text: str) -> list[Record]:
