@@ -21,7 +21,6 @@ one request at a time after a warm-up:
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ from app.database import Database
 from app.settings import load_settings
 from batch.imports import import_communes
 from bench.places import SHARED_DATA
-from bench.run import KIND, NEARBY, Server, measure, origins
+from bench.run import KIND, NEARBY, Server, measure, origins, write_results
 from models import Commune, OpenInterval, Structure
 from models.standard import standard_masks
 from resolvers.communes import search_communes
@@ -229,11 +228,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     document = {url: run(url, args.count, args.warmup, args.port, args.reuse) for url in args.url}
-    body = json.dumps(document, indent=2, ensure_ascii=False)
-    print(body)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(body + "\n", encoding="utf-8")
+    write_results(document, args.out)
 
 
 if __name__ == "__main__":

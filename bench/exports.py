@@ -51,18 +51,10 @@ def _sql(stmt: Select[Any]) -> str:
 def copy_statements() -> dict[str, str]:
     """``COPY`` of the columns each export reads, in its order."""
     open_ = Structure.closed_at.is_(None)
-    offerings = (
-        ServiceOffering.id,
-        ServiceOffering.structure_id,
-        ServiceOffering.kind,
-        ServiceOffering.fees,
-        ServiceOffering.latitude,
-        ServiceOffering.longitude,
-    )
     selects = {
         "copy_lieux": select(*export.ROW_COLUMNS).where(open_).order_by(Structure.id),
         "copy_structures": select(*data_inclusion.STRUCTURE_COLUMNS).where(open_).order_by(Structure.id),
-        "copy_services": select(*offerings, *data_inclusion.STRUCTURE_COLUMNS[1:])
+        "copy_services": select(*data_inclusion.OFFERING_COLUMNS, *data_inclusion.STRUCTURE_COLUMNS[1:])
         .join(Structure, Structure.id == ServiceOffering.structure_id)
         .where(open_)
         .order_by(Structure.id, ServiceOffering.id),

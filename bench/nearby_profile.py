@@ -29,7 +29,7 @@ from typing import Any
 from app import context as context_module
 from app.asgi import create_app
 from app.settings import load_settings
-from bench.run import KIND, NEARBY, origins
+from bench.run import KIND, NEARBY, origins, write_results
 
 TRIVIAL = json.dumps({"query": "{ __typename }"}).encode()
 
@@ -156,11 +156,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     results = asyncio.run(_measure(args.url, args.rounds, args.warmup, args.profile))
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_results(results, args.out)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,15 @@ _EMAIL = re.compile(r"[^@\s;,|]+@[^@\s;,|]+\.[^@\s;,|]+")
 _POSTAL = re.compile(r"\d{5}")
 _SIRET = re.compile(r"\d{14}")
 
+# The offerings' columns a services.json batch reads (with its structures' STRUCTURE_COLUMNS).
+OFFERING_COLUMNS = (
+    ServiceOffering.id,
+    ServiceOffering.structure_id,
+    ServiceOffering.kind,
+    ServiceOffering.fees,
+    ServiceOffering.latitude,
+    ServiceOffering.longitude,
+)
 STRUCTURE_COLUMNS = (
     Structure.id,
     Structure.source,
@@ -215,14 +224,7 @@ def services_batch(session: Session, after_id: int, updated_since: datetime | No
     offerings: dict[int, list[Any]] = defaultdict(list)
     if rows:
         for o in session.execute(
-            select(
-                ServiceOffering.id,
-                ServiceOffering.structure_id,
-                ServiceOffering.kind,
-                ServiceOffering.fees,
-                ServiceOffering.latitude,
-                ServiceOffering.longitude,
-            )
+            select(*OFFERING_COLUMNS)
             .where(ServiceOffering.structure_id.in_([r.id for r in rows]))
             .order_by(ServiceOffering.structure_id, ServiceOffering.id)
         ):
