@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,21 @@ from models import Base
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_DATA = Path(os.environ.get("AIGUILLAGE_TEST_SHARED_DATA", SHARED / "data"))
 PG_URL = os.environ.get("AIGUILLAGE_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("AIGUILLAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_or_skip() -> redis.Redis:
+    """A client of the test Redis; outside CI, the test is skipped when nothing answers there."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set AIGUILLAGE_TEST_REDIS_URL; CI starts Redis)")
+    return client
+
+
 IN_CI = os.environ.get("CI") == "true"
 
 BACKENDS = ["spatialite", "postgis"]

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 from starlette.testclient import TestClient
 
 from app.asgi import create_app
@@ -20,9 +19,7 @@ from app.settings import Settings, load_settings
 from resolvers.ids import to_global_id
 from tests import factories
 from tests import operations as op
-from tests.conftest import GQL
-
-REDIS_URL = os.environ.get("AIGUILLAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.conftest import GQL, REDIS_URL, redis_or_skip
 
 
 def closed_port() -> int:
@@ -30,17 +27,6 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set AIGUILLAGE_TEST_REDIS_URL; CI starts Redis)")
-    return client
 
 
 @pytest.fixture

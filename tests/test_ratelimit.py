@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import pytest
-import redis
 import time_machine
 from starlette.testclient import TestClient
 
@@ -16,9 +15,7 @@ from app.limits import MemoryLimiter, RedisLimiter
 from app.settings import Settings, load_settings
 from tests import factories
 from tests import operations as op
-from tests.conftest import GQL
-
-REDIS_URL = os.environ.get("AIGUILLAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.conftest import GQL, REDIS_URL, redis_or_skip
 
 
 def test_memory_window_opens_again() -> None:
@@ -73,13 +70,7 @@ def test_failed_claims_are_limited_per_operator(settings: Settings, people: dict
 
 
 def test_limit_is_shared_through_redis(settings: Settings, people: dict[str, str]) -> None:
-    client_redis = redis.Redis.from_url(REDIS_URL)
-    try:
-        client_redis.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set AIGUILLAGE_TEST_REDIS_URL; CI starts Redis)")
+    client_redis = redis_or_skip()
     for key in client_redis.scan_iter("aiguillage:limit:*"):
         client_redis.delete(key)
     shared = _limited_settings(settings, redis_url=REDIS_URL)
@@ -97,13 +88,7 @@ def test_limit_is_shared_through_redis(settings: Settings, people: dict[str, str
 
 
 def test_success_gives_the_attempt_back_in_redis() -> None:
-    client_redis = redis.Redis.from_url(REDIS_URL)
-    try:
-        client_redis.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set AIGUILLAGE_TEST_REDIS_URL; CI starts Redis)")
+    client_redis = redis_or_skip()
     limiter = RedisLimiter(REDIS_URL, 1, 60)
     key = f"test-release:{os.getpid()}"
     try:
